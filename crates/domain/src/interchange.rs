@@ -322,3 +322,240 @@ impl BatchGuard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::vocab::{Outcome, Status};
+
+    const CASE: &str = r#"{"kind":"case","id":"T-1001","channel":"email","created_at":"2026-03-02T09:15:00+07:00","customer_id":"C-17","team_id":"hcm-1","assignee_id":"a-lan","priority":"high","type":"complaint","tags":["billing"],"events":[{"at":"2026-03-02T09:15:00+07:00","kind":"message","author":"customer","public":true},{"at":"2026-03-02T09:20:00+07:00","kind":"message","author":"system","public":true,"automatic":true},{"at":"2026-03-02T10:05:00+07:00","kind":"message","author":"agent","agent_id":"a-lan","public":true},{"at":"2026-03-02T10:06:00+07:00","kind":"status","status":"pending"},{"at":"2026-03-03T11:01:00+07:00","kind":"status","status":"solved"}]}"#;
+
+    fn one_error(line: &str) -> RecordError {
+        let errors = parse_record(line.as_bytes(), Position::Line(7), None).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        errors.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn the_data_model_examples_parse_and_round_trip() {
+        let examples = [
+            CASE,
+            r#"{"kind":"call","id":"CL-9","queued_at":"2026-03-02T09:00:05+07:00","answered_at":"2026-03-02T09:00:31+07:00","ended_at":"2026-03-02T09:06:10+07:00","outcome":"answered","queue":"support","agent_id":"a-minh","team_id":"hcm-1","customer_id":"C-3","talk_s":301,"hold_s":20,"wrap_s":45,"resolved_first_contact":true}"#,
+            r#"{"kind":"call","id":"CL-10","attempted_at":"2026-03-02T09:01:00+07:00","outcome":"blocked"}"#,
+            r#"{"kind":"survey","id":"S-1","survey":"nps","score":9,"at":"2026-03-04T12:00:00+07:00","customer_id":"C-17","case_id":"T-1001"}"#,
+            r#"{"kind":"servqual","id":"SQ-1","at":"2026-03-05T10:00:00+07:00","dimension":"reliability","expectation":6,"perception":5}"#,
+            r#"{"kind":"qa_review","id":"QA-1","at":"2026-03-05T15:00:00+07:00","case_id":"T-1001","agent_id":"a-lan","reviewer":"a-boss","criteria":[{"name":"greeting","score":4,"max":5,"weight":1},{"name":"accuracy","score":9,"max":10,"weight":2}]}"#,
+            r#"{"kind":"agent","id":"a-lan","name":"Nguyễn Thị Lan","team_id":"hcm-1","hired_at":"2025-01-06T00:00:00+07:00"}"#,
+            r#"{"kind":"customer","id":"C-17","created_at":"2025-11-20T00:00:00+07:00","acquisition_channel":"referral","segment":"smb"}"#,
+            r#"{"kind":"order","id":"O-5","at":"2026-03-06T00:00:00+07:00","customer_id":"C-17","amount":"1250000","currency":"VND"}"#,
+        ];
+        for line in examples {
+            let record = parse_record(line.as_bytes(), Position::Line(1), None)
+                .unwrap_or_else(|e| panic!("{line}: {e:?}"));
+            let again =
+                parse_record(record.to_json_line().as_bytes(), Position::Line(1), None).unwrap();
+            assert_eq!(record, again);
+        }
+        let Record::Case(case) = parse_record(CASE.as_bytes(), Position::Line(1), None).unwrap()
+        else {
+            panic!("not a case")
+        };
+        assert_eq!(case.events.len(), 5);
+        assert_eq!(case.current_status(), Status::Solved);
+        // The system message is automatic and the first message is the customer's: only the
+        // 10:05 message is an agent reply.
+        let replies: Vec<_> = case.events.iter().filter(|e| e.is_agent_reply()).collect();
+        assert_eq!(replies.len(), 1);
+        assert_eq!(replies[0].at.to_string(), "2026-03-02T10:05:00+07:00");
+    }
+
+    #[test]
+    fn missing_required_field_is_named() {
+        let e = one_error(r#"{"kind":"call","id":"CL-1","queued_at":"2026-03-02T09:00:05+07:00"}"#);
+        assert_eq!(e.position, Position::Line(7));
+        assert_eq!(e.kind, Some(RecordKind::Call));
+        assert_eq!(e.id.as_deref(), Some("CL-1"));
+        assert_eq!(e.field.as_deref(), Some("outcome"));
+        assert!(e.reason.contains("missing"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "line 7 (call CL-1): field `outcome`: missing: this field is required"
+        );
+    }
+
+    #[test]
+    fn missing_field_inside_an_event_names_its_path() {
+        let line = CASE.replace(
+            r#"{"at":"2026-03-02T10:06:00+07:00","kind":"status","status":"pending"}"#,
+            r#"{"kind":"status","status":"pending"}"#,
+        );
+        let e = one_error(&line);
+        assert_eq!(e.field.as_deref(), Some("events[3].at"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let e = one_error(
+            r#"{"kind":"call","id":"CL-1","queued_at":"2026-03-02T09:00:05+07:00","outcome":"abandoned","talk_s":"long"}"#,
+        );
+        assert_eq!(e.field.as_deref(), Some("talk_s"));
+        assert!(e.reason.contains("invalid type: string \"long\""), "{e}");
+        assert!(
+            !e.reason.contains("column"),
+            "serde's own position is dropped: {e}"
+        );
+    }
+
+    #[test]
+    fn unknown_enum_value_is_named() {
+        let e = one_error(&CASE.replace(r#""priority":"high""#, r#""priority":"critical""#));
+        assert_eq!(e.field.as_deref(), Some("priority"));
+        assert!(e.reason.contains("unknown variant `critical`"), "{e}");
+        assert!(e.reason.contains("`urgent`"), "lists the valid values: {e}");
+        let e = one_error(r#"{"kind":"ticket","id":"X"}"#);
+        assert_eq!(e.field.as_deref(), Some("kind"));
+        assert!(e.reason.contains("unknown record kind `ticket`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_field_is_rejected() {
+        let e = one_error(&CASE.replace(r#""priority":"high""#, r#""priorty":"high""#));
+        assert_eq!(e.field.as_deref(), Some("priorty"));
+        assert!(e.reason.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn timestamp_without_offset_is_rejected() {
+        let e = one_error(&CASE.replace(
+            r#""created_at":"2026-03-02T09:15:00+07:00""#,
+            r#""created_at":"2026-03-02T09:15:00""#,
+        ));
+        assert_eq!(e.field.as_deref(), Some("created_at"));
+        assert!(e.reason.contains("has no UTC offset"), "{e}");
+    }
+
+    #[test]
+    fn negative_duration_is_rejected() {
+        let e = one_error(
+            r#"{"kind":"call","id":"CL-1","queued_at":"2026-03-02T09:00:05+07:00","answered_at":"2026-03-02T09:00:15+07:00","outcome":"answered","hold_s":-3}"#,
+        );
+        assert_eq!(e.field.as_deref(), Some("hold_s"));
+        assert!(e.reason.contains("negative duration"), "{e}");
+    }
+
+    #[test]
+    fn answered_before_queued_is_an_impossible_timeline() {
+        let e = one_error(
+            r#"{"kind":"call","id":"CL-1","queued_at":"2026-03-02T09:00:05+07:00","answered_at":"2026-03-02T09:00:01+07:00","outcome":"answered"}"#,
+        );
+        assert_eq!(e.field.as_deref(), Some("answered_at"));
+        assert!(e.reason.contains("before queued_at"), "{e}");
+        assert!(e.reason.contains("impossible timeline"), "{e}");
+    }
+
+    #[test]
+    fn agent_reply_and_solve_before_creation_are_impossible() {
+        let line = CASE.replace(
+            r#"{"at":"2026-03-02T10:05:00+07:00","kind":"message","author":"agent""#,
+            r#"{"at":"2026-03-02T09:05:00+07:00","kind":"message","author":"agent""#,
+        );
+        let e = one_error(&line);
+        assert_eq!(e.field.as_deref(), Some("events[2].at"));
+        assert!(e.reason.starts_with("an agent reply at"), "{e}");
+        let line = CASE.replace(
+            r#"{"at":"2026-03-03T11:01:00+07:00","kind":"status","status":"solved"}"#,
+            r#"{"at":"2026-03-01T11:01:00+07:00","kind":"status","status":"solved"}"#,
+        );
+        let e = one_error(&line);
+        assert_eq!(e.field.as_deref(), Some("events[4].at"));
+        assert!(e.reason.starts_with("a solve at"), "{e}");
+    }
+
+    #[test]
+    fn score_outside_its_scale_is_rejected() {
+        let e = one_error(
+            r#"{"kind":"survey","id":"S-1","survey":"csat","score":6,"at":"2026-03-04T12:00:00+07:00"}"#,
+        );
+        assert_eq!(e.field.as_deref(), Some("score"));
+        assert_eq!(e.reason, "6 is outside the csat scale 1–5");
+        // A 1–10 CSAT scale makes 6 acceptable.
+        let ok = r#"{"kind":"survey","id":"S-1","survey":"csat","score":6,"scale":{"min":1,"max":10},"at":"2026-03-04T12:00:00+07:00"}"#;
+        assert!(parse_record(ok.as_bytes(), Position::Line(1), None).is_ok());
+        let e = one_error(
+            r#"{"kind":"servqual","id":"SQ-1","at":"2026-03-05T10:00:00+07:00","dimension":"empathy","expectation":8,"perception":5}"#,
+        );
+        assert_eq!(e.field.as_deref(), Some("expectation"));
+    }
+
+    #[test]
+    fn non_utf8_bytes_are_rejected_with_the_offset() {
+        let mut bytes = br#"{"kind":"team","id":"t1","name":"Caf"#.to_vec();
+        bytes.push(0xE9);
+        bytes.extend_from_slice(br#""}"#);
+        let errors = parse_record(&bytes, Position::Line(3), None).unwrap_err();
+        assert_eq!(errors[0].position, Position::Line(3));
+        assert_eq!(errors[0].field, None);
+        assert!(
+            errors[0].reason.contains("not valid UTF-8"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[0].reason.contains("offset 36"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn every_problem_of_a_record_is_reported() {
+        let errors = parse_record(
+            br#"{"kind":"call","id":"CL-1","queued_at":"2026-03-02T09:00:05+07:00","outcome":"abandoned","answered_at":"2026-03-02T09:00:01+07:00","talk_s":-1}"#,
+            Position::Index(4),
+            None,
+        )
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.clone().unwrap()).collect();
+        assert_eq!(fields, ["talk_s", "answered_at", "answered_at"]);
+        assert!(errors[0].to_string().starts_with("record 4 (call CL-1)"));
+    }
+
+    #[test]
+    fn default_kind_applies_only_without_a_kind_field() {
+        let line = br#"{"id":"CL-2","attempted_at":"2026-03-02T09:01:00Z","outcome":"blocked"}"#;
+        let record = parse_record(line, Position::Line(1), Some(RecordKind::Call)).unwrap();
+        let Record::Call(call) = record else { panic!() };
+        assert_eq!(call.outcome, Outcome::Blocked);
+        let e = parse_record(line, Position::Line(1), None).unwrap_err();
+        assert_eq!(e[0].field.as_deref(), Some("kind"));
+        assert!(e[0].reason.contains("--kind"), "{}", e[0]);
+    }
+
+    #[test]
+    fn duplicate_ids_in_one_batch_name_the_first_line() {
+        let mut guard = BatchGuard::new();
+        let record = parse_record(CASE.as_bytes(), Position::Line(1), None).unwrap();
+        guard.check(&record, Position::Line(2)).unwrap();
+        let e = guard.check(&record, Position::Line(9)).unwrap_err();
+        assert_eq!(e.position, Position::Line(9));
+        assert_eq!(
+            e.to_string(),
+            "line 9 (case T-1001): field `id`: duplicate id: line 2 already has a case with this id in the same batch"
+        );
+        // The same id in another kind is a different record.
+        let call = parse_record(
+            br#"{"kind":"call","id":"T-1001","attempted_at":"2026-03-02T09:01:00Z","outcome":"blocked"}"#,
+            Position::Line(3),
+            None,
+        )
+        .unwrap();
+        guard.check(&call, Position::Line(3)).unwrap();
+    }
+
+    #[test]
+    fn a_value_from_an_api_batch_is_read_like_a_line() {
+        let value: serde_json::Value = serde_json::from_str(CASE).unwrap();
+        let from_value = parse_record_value(&value, Position::Index(0), None).unwrap();
+        let from_line = parse_record(CASE.as_bytes(), Position::Line(1), None).unwrap();
+        assert_eq!(from_value, from_line);
+        let e =
+            parse_record_value(&serde_json::json!([1, 2]), Position::Index(3), None).unwrap_err();
+        assert_eq!(e[0].to_string(), "record 3: not a JSON object");
+    }
+}
