@@ -1,1 +1,104 @@
-fn main() {}
+//! `carekpi`: the command line of CareKPI.
+
+mod bench;
+mod demo;
+mod failure;
+mod import;
+mod pipeline;
+mod summary;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::failure::Failure;
+
+/// CareKPI: customer-service metrics, KPI scorecards and goals, self-hosted.
+#[derive(Parser, Debug)]
+#[command(name = "carekpi", version, about, long_about = None)]
+struct Cli {
+    /// The database: a SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(
+        long,
+        global = true,
+        env = "CAREKPI_DATABASE_URL",
+        default_value = "./carekpi.db",
+        hide_env_values = true
+    )]
+    db: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Import a JSON Lines or CSV file (all of it lands, or none of it).
+    Import(import::ImportArgs),
+    /// List the built-in CSV mappings.
+    Mappings,
+    /// Load a realistic synthetic dataset (or write it as JSON Lines with --out).
+    Demo(demo::DemoArgs),
+    /// What the store holds: records per kind and the account's settings.
+    Summary(summary::SummaryArgs),
+    /// Measure performance on generated data.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(failure::Exit::Database as u8);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.exit as u8)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Import(args) => import::run(&cli.db, args).await,
+        Command::Mappings => {
+            import::list_mappings();
+            Ok(())
+        }
+        Command::Demo(args) => demo::run(&cli.db, args).await,
+        Command::Summary(args) => summary::run(&cli.db, args).await,
+        Command::Bench(command) => bench::run(command).await,
+    }
+}
+
+/// Open the store named by `--db`, with a message that says which one failed.
+pub async fn open_store(db: &str) -> Result<carekpi_storage::Store, Failure> {
+    carekpi_storage::Store::open(db)
+        .await
+        .map_err(Failure::database)
+}
+
+/// Parse an IANA time zone name.
+pub fn time_zone(name: &str) -> Result<jiff::tz::TimeZone, Failure> {
+    jiff::tz::TimeZone::get(name).map_err(|e| {
+        Failure::usage(format!(
+            "unknown time zone `{name}` (use an IANA name such as Asia/Ho_Chi_Minh): {e}"
+        ))
+    })
+}
+
+/// A path argument as text for messages.
+pub fn shown(path: &std::path::Path) -> String {
+    PathBuf::from(path).display().to_string()
+}
