@@ -507,3 +507,49 @@ impl RecordKind {
         self.fields().iter().find(|f| f.name == name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/data-format.md documents every field of every kind, in the kind's own section.
+    #[test]
+    fn the_user_documentation_lists_every_field() {
+        let doc = include_str!("../../../../docs/data-format.md");
+        for kind in RecordKind::ALL {
+            let heading = format!("\n### {}\n", kind.as_str());
+            let start = doc
+                .find(&heading)
+                .unwrap_or_else(|| panic!("docs/data-format.md has no section `### {kind}`"));
+            let rest = &doc[start + heading.len()..];
+            let section = &rest[..rest.find("\n### ").unwrap_or(rest.len())];
+            // A chat's section names only what it adds to a call's.
+            let own: Vec<_> = match kind {
+                RecordKind::Chat => vec!["channel", "messages"],
+                _ => kind.fields().iter().map(|f| f.name).collect(),
+            };
+            for name in own {
+                assert!(
+                    section.contains(name),
+                    "docs/data-format.md, section {kind}, does not mention `{name}`"
+                );
+            }
+            for field in kind.fields().iter().filter(|f| f.required) {
+                if *kind != RecordKind::Chat {
+                    assert!(
+                        section.contains(&format!("**{}**", field.name)),
+                        "docs/data-format.md, section {kind}: required `{}` is not in bold",
+                        field.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_kind_parses_from_its_name() {
+        for kind in RecordKind::ALL {
+            assert_eq!(kind.as_str().parse::<RecordKind>(), Ok(*kind));
+        }
+    }
+}
