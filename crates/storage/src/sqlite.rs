@@ -1,0 +1,261 @@
+//! The SQLite engine: one file in WAL mode, `synchronous=FULL`, a small pool for readers and one
+//! connection per write transaction (`BEGIN IMMEDIATE`, so writers queue on the busy timeout
+//! instead of failing on a lock upgrade).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use carekpi_domain::{Record, RecordKind};
+use futures_util::TryStreamExt;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Transaction};
+
+use crate::database::{Database, WriteBatch};
+use crate::rows::{self, COLUMN_COUNT, COLUMNS, ON_CONFLICT_UPDATE, Row, RowSink};
+use crate::{Backend, DatabaseUrl, StorageError, UpsertCounts};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Rows per multi-row `INSERT` (8 values each; SQLite allows 32,766 bound values).
+const ROWS_PER_INSERT: usize = 512;
+/// Ids per `WHERE id IN (…)` look-up.
+const IDS_PER_LOOKUP: usize = 1024;
+/// How long a writer waits for another writer before failing with "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A CareKPI store in an SQLite file.
+#[derive(Clone, Debug)]
+pub struct SqliteDatabase {
+    pool: SqlitePool,
+    location: Arc<str>,
+}
+
+/// A write transaction on SQLite.
+#[derive(Debug)]
+pub struct SqliteBatch {
+    tx: Transaction<'static, sqlx::Sqlite>,
+    location: Arc<str>,
+}
+
+impl SqliteDatabase {
+    fn error(&self, action: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StorageError + '_ {
+        let action = action.into();
+        move |e| StorageError::database(action, &self.location, e)
+    }
+}
+
+impl Database for SqliteDatabase {
+    type Batch = SqliteBatch;
+
+    async fn open(url: &DatabaseUrl) -> Result<Self, StorageError> {
+        let location: Arc<str> = url.redacted().into();
+        let memory = url.is_sqlite_memory();
+        let options = match url.sqlite_path() {
+            Some(path) => SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal),
+            None => SqliteConnectOptions::new()
+                .in_memory(true)
+                .journal_mode(SqliteJournalMode::Memory),
+        }
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(BUSY_TIMEOUT)
+        .pragma("temp_store", "memory")
+        // 64 MiB of page cache per connection (negative: KiB).
+        .pragma("cache_size", "-65536")
+        .statement_cache_capacity(512);
+        // An in-memory database lives as long as its one connection.
+        let pool = if memory {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(4)
+        }
+        .connect_with(options)
+        .await
+        .map_err(|e| StorageError::Open {
+            backend: "SQLite",
+            location: location.to_string(),
+            reason: url.scrub(&e.to_string()),
+        })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| StorageError::Migrate {
+                backend: "SQLite",
+                location: location.to_string(),
+                reason: url.scrub(&e.to_string()),
+            })?;
+        Ok(SqliteDatabase { pool, location })
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn begin(&self) -> Result<SqliteBatch, StorageError> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(self.error("starting a write transaction"))?;
+        Ok(SqliteBatch {
+            tx,
+            location: self.location.clone(),
+        })
+    }
+
+    async fn counts(&self) -> Result<BTreeMap<RecordKind, u64>, StorageError> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(AssertSqlSafe(rows::counts_sql()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error("counting records"))?;
+        Ok(rows::counts_from(rows))
+    }
+
+    async fn records(&self, kind: RecordKind) -> Result<Vec<Record>, StorageError> {
+        let sql = format!("SELECT id, body FROM {} ORDER BY id", kind.plural());
+        let stored: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(format!("reading {}", kind.plural())))?;
+        stored
+            .iter()
+            .enumerate()
+            .map(|(i, (id, body))| rows::parse_body(kind, i, id, body, &self.location))
+            .collect()
+    }
+
+    async fn fingerprint(&self) -> Result<String, StorageError> {
+        let action = "computing the fingerprint";
+        // One read transaction: a consistent snapshot across tables.
+        let mut tx = self.pool.begin().await.map_err(self.error(action))?;
+        let mut digest = rows::Fingerprint::new();
+        for &kind in RecordKind::ALL {
+            let sql = format!("SELECT id, body FROM {} ORDER BY id", kind.plural());
+            let mut stream =
+                sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).fetch(&mut *tx);
+            while let Some((id, body)) = stream.try_next().await.map_err(self.error(action))? {
+                digest.add(kind, &id, &body);
+            }
+        }
+        tx.rollback().await.map_err(self.error(action))?;
+        Ok(digest.finish())
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.error(format!("reading setting `{key}`")))
+    }
+
+    async fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(self.error(format!("writing setting `{key}`")))?;
+        Ok(())
+    }
+
+    async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+impl WriteBatch for SqliteBatch {
+    async fn upsert(&mut self, records: &[Record]) -> Result<UpsertCounts, StorageError> {
+        let location = self.location.clone();
+        rows::upsert(self, records, &location).await
+    }
+
+    async fn commit(self) -> Result<(), StorageError> {
+        self.tx
+            .commit()
+            .await
+            .map_err(|e| StorageError::database("committing a batch", &self.location, e))
+    }
+
+    async fn rollback(self) -> Result<(), StorageError> {
+        self.tx
+            .rollback()
+            .await
+            .map_err(|e| StorageError::database("rolling back a batch", &self.location, e))
+    }
+}
+
+impl RowSink for SqliteBatch {
+    async fn existing(
+        &mut self,
+        kind: RecordKind,
+        ids: &[&str],
+    ) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(IDS_PER_LOOKUP) {
+            // Pad the list to a power of two (repeating the last id) so the statement is one of
+            // a few cached shapes.
+            let n = chunk.len().next_power_of_two().max(8);
+            let sql = format!(
+                "SELECT id, content_hash FROM {} WHERE id IN ({})",
+                kind.plural(),
+                placeholders(n, 1)
+            );
+            let mut query = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
+            for i in 0..n {
+                query = query.bind(chunk[i.min(chunk.len() - 1)]);
+            }
+            found.extend(query.fetch_all(&mut *self.tx).await?);
+        }
+        Ok(found)
+    }
+
+    async fn write(&mut self, kind: RecordKind, rows: Vec<Row>) -> Result<(), sqlx::Error> {
+        let sizes = rows::statement_sizes(rows.len(), ROWS_PER_INSERT);
+        let mut rows = rows.into_iter();
+        for size in sizes {
+            let sql = format!(
+                "INSERT INTO {} ({COLUMNS}) VALUES {}{ON_CONFLICT_UPDATE}",
+                kind.plural(),
+                placeholders(size, COLUMN_COUNT)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for row in rows.by_ref().take(size) {
+                query = query
+                    .bind(row.id)
+                    .bind(row.occurred_at_ms)
+                    .bind(row.team_id)
+                    .bind(row.agent_id)
+                    .bind(row.customer_id)
+                    .bind(row.case_id)
+                    .bind(row.content_hash)
+                    .bind(row.body);
+            }
+            query.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// `n` tuples of `width` `?` placeholders: `(?,?),(?,?)`; with width 1, `?,?,?`.
+fn placeholders(n: usize, width: usize) -> String {
+    let tuple = if width == 1 {
+        "?".to_string()
+    } else {
+        format!("({})", vec!["?"; width].join(","))
+    };
+    vec![tuple; n].join(",")
+}
