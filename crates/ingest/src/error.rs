@@ -76,10 +76,12 @@ pub enum IngestError {
 
     /// A generic CSV (`--kind` without `--mapping`) whose header names fields the kind lacks.
     #[error(
-        "{}: the header names {} that a {kind} does not have: {}; the fields of a {kind} are {}",
+        "{}: the header names {} that {} does not have: {}; the fields of {} are {}",
         path.display(),
         if columns.len() == 1 { "a column" } else { "columns" },
+        a_kind(*kind),
         list(columns),
+        a_kind(*kind),
         list_static(valid)
     )]
     UnknownHeader {
@@ -127,4 +129,14 @@ fn list_static(items: &[&str]) -> String {
         .map(|c| format!("`{c}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "a call", "an agent".
+pub(crate) fn a_kind(kind: RecordKind) -> String {
+    let name = kind.as_str();
+    if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {name}")
+    } else {
+        format!("a {name}")
+    }
 }

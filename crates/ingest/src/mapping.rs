@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::IngestError;
 use crate::convert::{self, DurationUnit};
+use crate::error::a_kind;
 
 /// The built-in mappings: name, one-line description, TOML source.
 pub(crate) const BUILTIN: &[(&str, &str, &str)] = &[(
@@ -415,16 +416,16 @@ fn compile_field(
         !is_ts && (spec.date.is_some() || spec.format.is_some() || spec.plus_seconds.is_some()),
         "date/format/plus_seconds",
         &format!(
-            "apply to timestamp fields only; `{name}` of a {} is not a timestamp",
-            ctx.kind
+            "apply to timestamp fields only; `{name}` of {} is not a timestamp",
+            a_kind(ctx.kind)
         ),
     )?;
     only(
         spec.duration.is_some() && !matches!(field.ty, FieldType::Number | FieldType::Integer),
         "duration",
         &format!(
-            "applies to number fields only (seconds); `{name}` of a {} is not a number",
-            ctx.kind
+            "applies to number fields only (seconds); `{name}` of {} is not a number",
+            a_kind(ctx.kind)
         ),
     )?;
     only(
@@ -580,7 +581,8 @@ fn compile_fields(
             ctx.bad(
                 name,
                 format!(
-                    "a {kind} has no field `{name}`; its fields are {}",
+                    "{} has no field `{name}`; its fields are {}",
+                    a_kind(kind),
                     names(kind.fields().iter().map(|f| f.name))
                 ),
             )
