@@ -155,7 +155,8 @@ fn count_events(file: &PathBuf) -> Result<u64, Failure> {
     );
     let mut events = 0u64;
     for line in reader.lines() {
-        let line = line.map_err(|e| Failure::usage(format!("cannot read {}: {e}", crate::shown(file))))?;
+        let line =
+            line.map_err(|e| Failure::usage(format!("cannot read {}: {e}", crate::shown(file))))?;
         events += line.matches("\"kind\":\"").count().saturating_sub(1) as u64;
     }
     Ok(events)

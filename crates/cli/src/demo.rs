@@ -71,7 +71,12 @@ pub async fn run(db: &str, args: DemoArgs) -> Result<(), Failure> {
             if chunk.len() == CHUNK {
                 let records = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                 let lines_read = records.len() as u64;
-                if !out.send(Produced::Chunk { records, errors: Vec::new(), lines_read, progress: cases }) {
+                if !out.send(Produced::Chunk {
+                    records,
+                    errors: Vec::new(),
+                    lines_read,
+                    progress: cases,
+                }) {
                     return Err(());
                 }
             }
@@ -79,7 +84,12 @@ pub async fn run(db: &str, args: DemoArgs) -> Result<(), Failure> {
         });
         if result.is_ok() && !chunk.is_empty() {
             let lines_read = chunk.len() as u64;
-            out.send(Produced::Chunk { records: chunk, errors: Vec::new(), lines_read, progress: cases });
+            out.send(Produced::Chunk {
+                records: chunk,
+                errors: Vec::new(),
+                lines_read,
+                progress: cases,
+            });
         }
     })
     .await;

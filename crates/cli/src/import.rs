@@ -7,7 +7,7 @@ use carekpi_ingest::{Format, SourceOptions};
 use clap::{Args, ValueEnum};
 
 use crate::failure::Failure;
-use crate::pipeline::{self, LoadOutcome, Produced, ERRORS_SHOWN};
+use crate::pipeline::{self, ERRORS_SHOWN, LoadOutcome, Produced};
 
 /// The setting that holds the account's IANA time zone.
 pub const ACCOUNT_TIME_ZONE: &str = "account.time_zone";
@@ -116,15 +116,15 @@ pub fn report(file: &str, outcome: &LoadOutcome, json: bool) {
             outcome.read, outcome.inserted, outcome.updated, outcome.unchanged, outcome.seconds
         );
     } else {
-        eprintln!("{file}: {} problems in {} records:", outcome.error_count, outcome.rejected);
+        eprintln!(
+            "{file}: {} problems in {} records:",
+            outcome.error_count, outcome.rejected
+        );
         for error in &outcome.errors {
             eprintln!("  {error}");
         }
         if outcome.error_count > ERRORS_SHOWN as u64 {
-            eprintln!(
-                "  … and {} more",
-                outcome.error_count - ERRORS_SHOWN as u64
-            );
+            eprintln!("  … and {} more", outcome.error_count - ERRORS_SHOWN as u64);
         }
     }
 }

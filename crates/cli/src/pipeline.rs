@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use carekpi_domain::RecordError;
 use carekpi_domain::Record;
+use carekpi_domain::RecordError;
 use carekpi_storage::{Store, UpsertCounts};
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -57,14 +57,12 @@ pub struct LoadOutcome {
     pub seconds: f64,
 }
 
-impl LoadOutcome {
-    pub fn records_written(&self) -> u64 {
-        self.inserted + self.updated + self.unchanged
-    }
-}
-
 /// Run `produce` on its own thread and write what it produces in one transaction.
-pub async fn load<F>(store: &Store, progress: &ProgressBar, produce: F) -> Result<LoadOutcome, Failure>
+pub async fn load<F>(
+    store: &Store,
+    progress: &ProgressBar,
+    produce: F,
+) -> Result<LoadOutcome, Failure>
 where
     F: FnOnce(Producer) + Send + 'static,
 {
@@ -136,8 +134,12 @@ pub fn progress_bar(total: u64, unit: &str, show: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new(total);
     let template = match unit {
-        "bytes" => "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-        _ => "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {msg} ({per_sec}, {eta})",
+        "bytes" => {
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})"
+        }
+        _ => {
+            "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {msg} ({per_sec}, {eta})"
+        }
     };
     if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style);

@@ -43,7 +43,8 @@ pub async fn print(store: &carekpi_storage::Store, db: &str) -> Result<(), Failu
     println!("Store: {location}");
     println!(
         "Account time zone: {}",
-        zone.as_deref().unwrap_or("not set (pass --tz to CSV imports)")
+        zone.as_deref()
+            .unwrap_or("not set (pass --tz to CSV imports)")
     );
     println!("{:<22} {:>12}", "records", "count");
     let mut total = 0;

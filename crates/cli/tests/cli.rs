@@ -68,8 +68,13 @@ fn import_json(db: &str, file: &Path, extra: &[&str]) -> (Output, serde_json::Va
     let mut args = vec!["import", file.to_str().unwrap(), "--json"];
     args.extend_from_slice(extra);
     let out = carekpi(db, &args);
-    let value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("--json prints JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--json prints JSON ({e}): {}\n{}",
+            stdout(&out),
+            stderr(&out)
+        )
+    });
     (out, value)
 }
 
@@ -89,7 +94,11 @@ fn idempotent_import(db: &str, dir: &Path) {
     assert_eq!(second["inserted"], 0);
     assert_eq!(second["updated"], 0);
     assert_eq!(second["unchanged"], 3);
-    assert_eq!(fingerprint(db), before, "re-importing the same file changes nothing");
+    assert_eq!(
+        fingerprint(db),
+        before,
+        "re-importing the same file changes nothing"
+    );
 
     // The case sent again with one more event is an update.
     let more = CASE_1.replace(
@@ -116,7 +125,9 @@ fn importing_the_same_file_twice_changes_nothing_on_sqlite() {
 
 #[test]
 fn importing_the_same_file_twice_changes_nothing_on_postgres() {
-    let Some(db) = postgres::fresh_database("cli_idempotent") else { return };
+    let Some(db) = postgres::fresh_database("cli_idempotent") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     idempotent_import(&db.url, dir.path());
 }
@@ -126,7 +137,11 @@ fn importing_the_same_file_twice_changes_nothing_on_postgres() {
 fn rejects_bad_input(db: &str, dir: &Path) {
     let seed = dir.join("seed.jsonl");
     std::fs::write(&seed, format!("{AGENT_1}\n{CASE_1}\n")).unwrap();
-    assert!(carekpi(db, &["import", seed.to_str().unwrap()]).status.success());
+    assert!(
+        carekpi(db, &["import", seed.to_str().unwrap()])
+            .status
+            .success()
+    );
     let before = fingerprint(db);
 
     let good = CALL_1.replace("CL-9", "CL-100");
@@ -191,9 +206,17 @@ fn rejects_bad_input(db: &str, dir: &Path) {
         let file = dir.join("bad.jsonl");
         std::fs::write(&file, format!("{good}\n{bad_line}\n")).unwrap();
         let out = carekpi(db, &["import", file.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(1), "{class}: exit code; {}", stderr(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{class}: exit code; {}",
+            stderr(&out)
+        );
         let err = stderr(&out);
-        assert!(err.contains(expected), "{class}: expected `{expected}` in:\n{err}");
+        assert!(
+            err.contains(expected),
+            "{class}: expected `{expected}` in:\n{err}"
+        );
         assert!(err.contains("nothing was imported"), "{class}: {err}");
         assert_eq!(fingerprint(db), before, "{class}: the store is unchanged");
     }
@@ -205,7 +228,11 @@ fn rejects_bad_input(db: &str, dir: &Path) {
     std::fs::write(&file, bytes).unwrap();
     let out = carekpi(db, &["import", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("line 2: not valid UTF-8: invalid byte at offset 36"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 2: not valid UTF-8: invalid byte at offset 36"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(fingerprint(db), before);
 }
 
@@ -217,7 +244,9 @@ fn every_bad_input_class_is_rejected_and_nothing_lands_on_sqlite() {
 
 #[test]
 fn every_bad_input_class_is_rejected_and_nothing_lands_on_postgres() {
-    let Some(db) = postgres::fresh_database("cli_bad_input") else { return };
+    let Some(db) = postgres::fresh_database("cli_bad_input") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     rejects_bad_input(&db.url, dir.path());
 }
@@ -226,7 +255,14 @@ fn every_bad_input_class_is_rejected_and_nothing_lands_on_postgres() {
 fn lists_twenty_errors_then_counts_the_rest() {
     let s = Scratch::sqlite();
     let lines: String = (0..25)
-        .map(|i| format!("{}\n", CALL_1.replace("CL-9", &format!("CL-{i}")).replace(r#""talk_s":301"#, r#""talk_s":-1"#)))
+        .map(|i| {
+            format!(
+                "{}\n",
+                CALL_1
+                    .replace("CL-9", &format!("CL-{i}"))
+                    .replace(r#""talk_s":301"#, r#""talk_s":-1"#)
+            )
+        })
         .collect();
     let file = s.file("many.jsonl", lines);
     let out = s.run(&["import", file.to_str().unwrap()]);
@@ -234,7 +270,10 @@ fn lists_twenty_errors_then_counts_the_rest() {
     let err = stderr(&out);
     assert_eq!(err.matches("negative duration").count(), 20, "{err}");
     assert!(err.contains("… and 5 more"), "{err}");
-    assert!(err.contains("25 of 25 records are invalid; nothing was imported"), "{err}");
+    assert!(
+        err.contains("25 of 25 records are invalid; nothing was imported"),
+        "{err}"
+    );
     let (_, json) = import_json(&s.db, &file, &[]);
     assert_eq!(json["error_count"], 25);
     assert_eq!(json["rejected"], 25);
@@ -250,7 +289,10 @@ fn pwc_file() -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("SKIPPED: the PwC call-centre dataset is not at {}", path.display());
+        eprintln!(
+            "SKIPPED: the PwC call-centre dataset is not at {}",
+            path.display()
+        );
         None
     }
 }
@@ -268,13 +310,22 @@ fn imports_the_call_centre_trends_dataset_with_one_command() {
         "Europe/Zurich",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("5000 read, 9054 inserted"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("5000 read, 9054 inserted"),
+        "{}",
+        stdout(&out)
+    );
     let counts = &summary(&s.db)["records"];
     assert_eq!(counts["call"], 5000);
     assert_eq!(counts["survey"], 4054);
     // Without --tz and without an account time zone, the zone-less rows are an error, not a guess.
     let s = Scratch::sqlite();
-    let out = s.run(&["import", file.to_str().unwrap(), "--mapping", "call-centre-trends"]);
+    let out = s.run(&[
+        "import",
+        file.to_str().unwrap(),
+        "--mapping",
+        "call-centre-trends",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--tz"), "{}", stderr(&out));
     assert_eq!(summary(&s.db)["records"]["call"], 0);
@@ -284,17 +335,37 @@ fn imports_the_call_centre_trends_dataset_with_one_command() {
 fn unknown_mappings_and_missing_columns_are_named() {
     let s = Scratch::sqlite();
     let csv = s.file("calls.csv", "Call Id,Agent,Date\nID1,Dan,2021-01-01\n");
-    let out = s.run(&["import", csv.to_str().unwrap(), "--mapping", "zendesk-2019", "--tz", "UTC"]);
+    let out = s.run(&[
+        "import",
+        csv.to_str().unwrap(),
+        "--mapping",
+        "zendesk-2019",
+        "--tz",
+        "UTC",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("zendesk-2019"), "{err}");
-    assert!(err.contains("call-centre-trends"), "lists the built-in mappings: {err}");
+    assert!(
+        err.contains("call-centre-trends"),
+        "lists the built-in mappings: {err}"
+    );
 
-    let out = s.run(&["import", csv.to_str().unwrap(), "--mapping", "call-centre-trends", "--tz", "UTC"]);
+    let out = s.run(&[
+        "import",
+        csv.to_str().unwrap(),
+        "--mapping",
+        "call-centre-trends",
+        "--tz",
+        "UTC",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     for column in ["Time", "Answered (Y/N)", "Topic"] {
-        assert!(err.contains(column), "names the missing column {column}: {err}");
+        assert!(
+            err.contains(column),
+            "names the missing column {column}: {err}"
+        );
     }
     assert_eq!(summary(&s.db)["records"]["call"], 0);
 }
@@ -319,7 +390,14 @@ fn a_killed_import_leaves_the_store_as_it_was() {
     let before = s.fingerprint();
 
     let big = s.dir.path().join("big.jsonl");
-    let out = s.run(&["demo", "--cases", "60000", "--cases-only", "--out", big.to_str().unwrap()]);
+    let out = s.run(&[
+        "demo",
+        "--cases",
+        "60000",
+        "--cases-only",
+        "--out",
+        big.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let wal = PathBuf::from(format!("{}-wal", s.db));
     let base = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
@@ -344,9 +422,19 @@ fn a_killed_import_leaves_the_store_as_it_was() {
     }
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
-    assert!(writing, "the import was killed while writing (exit: {status:?})");
-    assert!(!status.success(), "the import did not finish before the kill");
-    assert_eq!(s.fingerprint(), before, "nothing of the killed import is visible");
+    assert!(
+        writing,
+        "the import was killed while writing (exit: {status:?})"
+    );
+    assert!(
+        !status.success(),
+        "the import did not finish before the kill"
+    );
+    assert_eq!(
+        s.fingerprint(),
+        before,
+        "nothing of the killed import is visible"
+    );
     assert_eq!(summary(&s.db)["records"]["case"], 1);
 }
 
@@ -355,14 +443,35 @@ fn demo_data_is_deterministic_and_lands_whole() {
     let a = Scratch::sqlite();
     let out = a.run(&["demo", "--cases", "400", "--seed", "7"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Account time zone: Asia/Ho_Chi_Minh"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Account time zone: Asia/Ho_Chi_Minh"),
+        "{}",
+        stdout(&out)
+    );
     let b = Scratch::sqlite();
-    assert!(b.run(&["demo", "--cases", "400", "--seed", "7", "--json"]).status.success());
+    assert!(
+        b.run(&["demo", "--cases", "400", "--seed", "7", "--json"])
+            .status
+            .success()
+    );
     assert_eq!(a.fingerprint(), b.fingerprint());
     let counts = summary(&a.db)["records"].clone();
     assert_eq!(counts["case"], 400);
-    for kind in ["team", "agent", "customer", "call", "chat", "survey", "servqual", "qa_review", "order"] {
-        assert!(counts[kind].as_u64().unwrap() > 0, "the demo has {kind} records: {counts}");
+    for kind in [
+        "team",
+        "agent",
+        "customer",
+        "call",
+        "chat",
+        "survey",
+        "servqual",
+        "qa_review",
+        "order",
+    ] {
+        assert!(
+            counts[kind].as_u64().unwrap() > 0,
+            "the demo has {kind} records: {counts}"
+        );
     }
     // Loading the same demo again changes nothing.
     let out = a.run(&["demo", "--cases", "400", "--seed", "7", "--json"]);
