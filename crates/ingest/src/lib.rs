@@ -128,14 +128,32 @@ enum Inner {
     Csv(Box<csv_source::CsvSource>),
 }
 
+impl Inner {
+    fn next_chunk(&mut self) -> Option<Result<Chunk, IngestError>> {
+        match self {
+            Inner::JsonLines(s) => s.next_chunk(),
+            Inner::Csv(s) => s.next_chunk(),
+        }
+    }
+}
+
 /// An open input file, read chunk by chunk.
+///
+/// A reader thread reads and parses ahead of the caller (up to [`CHUNKS_AHEAD`] chunks, each
+/// parsed on the rayon pool), so parsing the next chunk overlaps with whatever the caller does
+/// with the current one (writing it to the database). Chunks still come in file order, and the
+/// results are the same as reading without the thread.
 pub struct RecordSource {
     path: PathBuf,
     format: Format,
     mapping_name: Option<String>,
     total_bytes: u64,
-    inner: Inner,
+    chunks: std::sync::mpsc::Receiver<Result<Chunk, IngestError>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
+
+/// How many parsed chunks the reader thread may hold before the caller takes them.
+pub const CHUNKS_AHEAD: usize = 1;
 
 impl std::fmt::Debug for RecordSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -157,10 +175,52 @@ impl RecordSource {
     /// The next chunk of records; `None` at the end of the file. An `Err` (an I/O error) ends the
     /// import: later calls return `None`.
     pub fn next_chunk(&mut self) -> Option<Result<Chunk, IngestError>> {
-        match &mut self.inner {
-            Inner::JsonLines(s) => s.next_chunk(),
-            Inner::Csv(s) => s.next_chunk(),
+        match self.chunks.recv() {
+            Ok(chunk) => Some(chunk),
+            Err(_) => {
+                // The reader thread is done; pass on its panic, if it had one.
+                if let Some(reader) = self.reader.take()
+                    && let Err(panic) = reader.join()
+                {
+                    std::panic::resume_unwind(panic);
+                }
+                None
+            }
         }
+    }
+
+    /// Start the reader thread.
+    fn start(
+        path: &Path,
+        format: Format,
+        mapping_name: Option<String>,
+        total_bytes: u64,
+        mut inner: Inner,
+    ) -> Result<RecordSource, IngestError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
+        let reader = std::thread::Builder::new()
+            .name("carekpi-ingest-reader".into())
+            .spawn(move || {
+                while let Some(chunk) = inner.next_chunk() {
+                    let stop = chunk.is_err();
+                    // A send fails when the RecordSource was dropped: stop reading.
+                    if tx.send(chunk).is_err() || stop {
+                        break;
+                    }
+                }
+            })
+            .map_err(|source| IngestError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(RecordSource {
+            path: path.to_path_buf(),
+            format,
+            mapping_name,
+            total_bytes,
+            chunks: rx,
+            reader: Some(reader),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -209,17 +269,12 @@ pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestE
             }
             let file = File::open(path).map_err(io)?;
             let total_bytes = file.metadata().map_err(io)?.len();
-            Ok(RecordSource {
-                path: path.to_path_buf(),
-                format,
-                mapping_name: None,
-                total_bytes,
-                inner: Inner::JsonLines(jsonl::JsonLinesSource::new(
-                    path.to_path_buf(),
-                    file,
-                    options.kind,
-                )),
-            })
+            let inner = Inner::JsonLines(jsonl::JsonLinesSource::new(
+                path.to_path_buf(),
+                file,
+                options.kind,
+            ));
+            RecordSource::start(path, format, None, total_bytes, inner)
         }
         Format::Csv => {
             let mapping = match &options.mapping {
@@ -276,19 +331,15 @@ pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestE
                     mapping::Mapping::generic(kind, &header, path)?
                 }
             };
-            Ok(RecordSource {
-                path: path.to_path_buf(),
-                format,
-                mapping_name: Some(mapping.name.clone()),
-                total_bytes,
-                inner: Inner::Csv(Box::new(csv_source::CsvSource::new(
-                    path.to_path_buf(),
-                    reader,
-                    header.len(),
-                    mapping,
-                    time_zone,
-                ))),
-            })
+            let mapping_name = Some(mapping.name.clone());
+            let inner = Inner::Csv(Box::new(csv_source::CsvSource::new(
+                path.to_path_buf(),
+                reader,
+                header.len(),
+                mapping,
+                time_zone,
+            )));
+            RecordSource::start(path, format, mapping_name, total_bytes, inner)
         }
     }
 }

@@ -402,3 +402,17 @@ fn a_mapping_is_for_csv_only() {
     .unwrap_err();
     assert!(matches!(err, IngestError::MappingNeedsCsv { .. }), "{err}");
 }
+
+#[test]
+fn dropping_a_source_half_way_stops_the_reader() {
+    let text: String = (0..20_000)
+        .map(|i| format!("{}\n", CALL.replace("CL-1", &format!("CL-{i}"))))
+        .collect();
+    let file = write("big.jsonl", text.as_bytes());
+    for _ in 0..3 {
+        let mut source = carekpi_ingest::open(&file.path, SourceOptions::default()).unwrap();
+        let first = source.next_chunk().unwrap().unwrap();
+        assert_eq!(first.records.len(), 4096);
+        drop(source);
+    }
+}
