@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use carekpi_domain::{Record, RecordKind};
@@ -22,6 +23,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Rows per multi-row `INSERT` (8 values each; SQLite allows 32,766 bound values).
 const ROWS_PER_INSERT: usize = 512;
+/// Checkpoint the WAL in the background once this many bytes of bodies were committed since
+/// the last checkpoint.
+const CHECKPOINT_AFTER_BYTES: u64 = 16 << 20;
 /// Ids per `WHERE id IN (…)` look-up.
 const IDS_PER_LOOKUP: usize = 1024;
 /// How long a writer waits for another writer before failing with "database is locked".
@@ -32,6 +36,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct SqliteDatabase {
     pool: SqlitePool,
     location: Arc<str>,
+    checkpointer: Arc<Checkpointer>,
 }
 
 /// A write transaction on SQLite.
@@ -39,6 +44,41 @@ pub struct SqliteDatabase {
 pub struct SqliteBatch {
     tx: Transaction<'static, sqlx::Sqlite>,
     location: Arc<str>,
+    checkpointer: Arc<Checkpointer>,
+    /// Bytes of bodies written so far.
+    written: u64,
+}
+
+/// Copies committed WAL frames into the database file on a pool connection in the background,
+/// once enough was committed, so that neither a commit nor the next batch waits for it (SQLite's
+/// own automatic checkpoint would run inside `COMMIT`).
+#[derive(Debug)]
+struct Checkpointer {
+    pool: SqlitePool,
+    enabled: bool,
+    pending: AtomicU64,
+    running: AtomicBool,
+}
+
+impl Checkpointer {
+    fn committed(self: &Arc<Self>, bytes: u64) {
+        if !self.enabled
+            || self.pending.fetch_add(bytes, Ordering::Relaxed) + bytes < CHECKPOINT_AFTER_BYTES
+            || self.running.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        self.pending.store(0, Ordering::Relaxed);
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            // Best effort: a failed or interrupted checkpoint leaves the WAL as it was, and the
+            // last connection to close checkpoints what remains.
+            let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&this.pool)
+                .await;
+            this.running.store(false, Ordering::Release);
+        });
+    }
 }
 
 impl SqliteDatabase {
@@ -66,8 +106,15 @@ impl Database for SqliteDatabase {
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(BUSY_TIMEOUT)
         .pragma("temp_store", "memory")
+        // The store checkpoints the WAL itself, in the background after large commits (see
+        // `Checkpointer`), so a commit costs one WAL append and one fsync.
+        .pragma("wal_autocheckpoint", "0")
+        // After a checkpoint resets the WAL, truncate the file to at most 64 MiB.
+        .pragma("journal_size_limit", "67108864")
         // 64 MiB of page cache per connection (negative: KiB).
         .pragma("cache_size", "-65536")
+        // Bodies are about a kilobyte: 8 KiB pages hold several per page (new files only).
+        .page_size(8192)
         .statement_cache_capacity(512);
         // An in-memory database lives as long as its one connection.
         let pool = if memory {
@@ -94,7 +141,17 @@ impl Database for SqliteDatabase {
                 location: location.to_string(),
                 reason: url.scrub(&e.to_string()),
             })?;
-        Ok(SqliteDatabase { pool, location })
+        let checkpointer = Arc::new(Checkpointer {
+            pool: pool.clone(),
+            enabled: !memory,
+            pending: AtomicU64::new(0),
+            running: AtomicBool::new(false),
+        });
+        Ok(SqliteDatabase {
+            pool,
+            location,
+            checkpointer,
+        })
     }
 
     fn backend(&self) -> Backend {
@@ -110,6 +167,8 @@ impl Database for SqliteDatabase {
         Ok(SqliteBatch {
             tx,
             location: self.location.clone(),
+            checkpointer: Arc::clone(&self.checkpointer),
+            written: 0,
         })
     }
 
@@ -187,7 +246,9 @@ impl WriteBatch for SqliteBatch {
         self.tx
             .commit()
             .await
-            .map_err(|e| StorageError::database("committing a batch", &self.location, e))
+            .map_err(|e| StorageError::database("committing a batch", &self.location, e))?;
+        self.checkpointer.committed(self.written);
+        Ok(())
     }
 
     async fn rollback(self) -> Result<(), StorageError> {
@@ -207,18 +268,23 @@ impl RowSink for SqliteBatch {
         let mut found = Vec::new();
         for chunk in ids.chunks(IDS_PER_LOOKUP) {
             // Pad the list to a power of two (repeating the last id) so the statement is one of
-            // a few cached shapes.
+            // a few cached shapes. The matches come back as one JSON array in one row: sqlx
+            // hands rows over from its SQLite thread one by one, which costs more than the
+            // look-up itself.
             let n = chunk.len().next_power_of_two().max(8);
             let sql = format!(
-                "SELECT id, content_hash FROM {} WHERE id IN ({})",
+                "SELECT json_group_array(json_array(id, content_hash)) FROM {} WHERE id IN ({})",
                 kind.plural(),
                 placeholders(n, 1)
             );
-            let mut query = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
+            let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
             for i in 0..n {
                 query = query.bind(chunk[i.min(chunk.len() - 1)]);
             }
-            found.extend(query.fetch_all(&mut *self.tx).await?);
+            let json = query.fetch_one(&mut *self.tx).await?;
+            let pairs: Vec<(String, i64)> =
+                serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            found.extend(pairs);
         }
         Ok(found)
     }
@@ -234,6 +300,7 @@ impl RowSink for SqliteBatch {
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for row in rows.by_ref().take(size) {
+                self.written += row.body.len() as u64;
                 query = query
                     .bind(row.id)
                     .bind(row.occurred_at_ms)
