@@ -202,7 +202,7 @@ pub fn scores(g: &mut Gen, z: f64, effort: f64) -> (i64, i64, i64) {
         _ => 5,
     };
     let zn = z + 0.5 * g.normal();
-    let nps = (7.7 + 1.7 * zn).round().clamp(0.0, 10.0) as i64;
+    let nps = (7.3 + 1.7 * zn).round().clamp(0.0, 10.0) as i64;
     let zc = z + 0.6 * g.normal();
     let ces = (5.2 + 1.1 * zc - effort).round().clamp(1.0, 7.0) as i64;
     (csat, nps, ces)
@@ -375,6 +375,7 @@ fn build_case(
     // The live contact that opened a phone or chat case.
     let mut call_parts = None;
     let mut chat_parts = None;
+    let mut live_end = created;
     let first_reply_at = match channel {
         Channel::Phone => {
             let wait = answer_wait(g, seed.load);
@@ -382,6 +383,7 @@ fn build_case(
             let answered = created + wait;
             let ended = answered + talk + hold;
             call_parts = Some((answered, ended, talk, hold, wrap));
+            live_end = ended;
             if g.chance(0.5) {
                 tl.push(answered, Ev::Assign(agent, team));
             }
@@ -392,6 +394,7 @@ fn build_case(
             let answered = created + wait;
             let (msgs, first, ended) = chat_messages(world, g, created, answered, agent, team);
             chat_parts = Some((answered, ended, msgs, g.int(10, 90)));
+            live_end = ended;
             if g.chance(0.5) {
                 tl.push(answered, Ev::Assign(agent, team));
             }
@@ -463,7 +466,8 @@ fn build_case(
             let answer = tl.push(answer.max(pending + 60), Ev::Customer);
             tl.push(answer + g.int(1, 60), Ev::Status(Status::Open));
             let delay = g.lognormal(follow_median * prio_factor / q, 1.0);
-            last_reply = tl.push(business(answer, delay), Ev::Reply(agent));
+            let at = business(answer, delay);
+            last_reply = act(world, ctx, g, &mut tl, &mut agent, agent_team, at, false);
             p_round = 0.25;
         }
         if !auto_closed && g.chance(0.07) {
@@ -478,10 +482,8 @@ fn build_case(
             reassigned = true;
             let at = tl.push(at, Ev::Assign(agent, agent_team));
             let q2 = world.agents[agent].quality_at(at);
-            last_reply = tl.push(
-                business(at, g.lognormal(follow_median / q2, 1.0)),
-                Ev::Reply(agent),
-            );
+            let at = business(at, g.lognormal(follow_median / q2, 1.0));
+            last_reply = act(world, ctx, g, &mut tl, &mut agent, agent_team, at, false);
         }
         let hold_p = match case_type {
             CaseType::Incident | CaseType::Problem => 0.12,
@@ -491,19 +493,22 @@ fn build_case(
             // Waiting for a third party (carrier, warehouse, payment provider).
             on_hold = true;
             let held = tl.push(last_reply + g.int(60, 900), Ev::Status(Status::OnHold));
-            tl.push(held + g.int(30, 600), Ev::Note(agent));
+            let at = held + g.int(30, 600);
+            act(world, ctx, g, &mut tl, &mut agent, agent_team, at, true);
             if g.chance(0.03) {
                 stuck = true;
             } else {
                 let back =
                     held + g.lognormal(20.0 * HOUR as f64, 0.8).min(15.0 * DAY as f64) as i64;
                 let back = tl.push(back, Ev::Status(Status::Open));
-                last_reply = tl.push(business(back, g.uniform(300.0, 3600.0)), Ev::Reply(agent));
+                let at = business(back, g.uniform(300.0, 3600.0));
+                last_reply = act(world, ctx, g, &mut tl, &mut agent, agent_team, at, false);
             }
         }
         if !auto_closed && !stuck {
             let after = if live { g.int(10, 180) } else { g.int(10, 600) };
-            solve_at = Some(tl.push(last_reply + after, Ev::Status(Status::Solved)));
+            let at = last_reply.max(live_end) + after;
+            solve_at = Some(tl.push(at, Ev::Status(Status::Solved)));
         }
     }
 
@@ -522,10 +527,8 @@ fn build_case(
                 solved + 60 + g.lognormal(18.0 * HOUR as f64, 1.0).min(6.0 * DAY as f64) as i64;
             let back = tl.push(back, Ev::Customer);
             let open = tl.push(back + g.int(30, 600), Ev::Status(Status::Open));
-            let reply = tl.push(
-                business(open, g.lognormal(60.0 * MINUTE as f64 / q_final, 1.0)),
-                Ev::Reply(agent),
-            );
+            let at = business(open, g.lognormal(60.0 * MINUTE as f64 / q_final, 1.0));
+            let reply = act(world, ctx, g, &mut tl, &mut agent, agent_team, at, false);
             tl.push(reply + g.int(60, 900), Ev::Status(Status::Solved));
         } else if g.chance(0.06) {
             tl.push(solved + g.int(300, 20 * HOUR), Ev::Customer);
@@ -820,6 +823,44 @@ impl FollowUp<'_> {
             },
         );
     }
+}
+
+/// An agent's reply (or internal note) at `at`; when the case's agent has left the company by
+/// then, a colleague who is still there takes the case over first.
+#[allow(clippy::too_many_arguments)]
+fn act(
+    world: &World,
+    ctx: &DayContext,
+    g: &mut Gen,
+    tl: &mut Timeline,
+    agent: &mut usize,
+    team: usize,
+    at: i64,
+    note: bool,
+) -> i64 {
+    let at = at.max(tl.last);
+    let gone = |a: usize| world.agents[a].left.is_some_and(|left| at >= left);
+    if gone(*agent) {
+        let staying: Vec<usize> = ctx.agents[team]
+            .iter()
+            .copied()
+            .filter(|a| !gone(*a))
+            .collect();
+        *agent = if staying.is_empty() {
+            world.lead_of(team)
+        } else {
+            *g.pick(&staying)
+        };
+        tl.push(at, Ev::Assign(*agent, team));
+    }
+    tl.push(
+        at,
+        if note {
+            Ev::Note(*agent)
+        } else {
+            Ev::Reply(*agent)
+        },
+    )
 }
 
 fn case_event(world: &World, at: carekpi_domain::Moment, ev: Ev) -> CaseEvent {

@@ -191,9 +191,13 @@ pub struct World {
     pub agents: Vec<AgentInfo>,
     pub customers: Vec<CustInfo>,
     /// Indices (0-based) of customers by pool: VN, VN premium (enterprise, vip), EU.
-    pub pool_vn: Vec<u32>,
-    pub pool_vn_premium: Vec<u32>,
-    pub pool_eu: Vec<u32>,
+    pub pool_vn: Pool,
+    pub pool_vn_premium: Pool,
+    pub pool_eu: Pool,
+    pub pool_all: Pool,
+    /// Each customer's (created, ended) in seconds from the window's start: a compact copy for
+    /// the frequent "is this customer active?" test.
+    spans: Vec<(i32, i32)>,
     /// Number of cases per day (index 0 = first day of the window) and team.
     pub case_counts: Vec<[u64; 4]>,
 }
@@ -236,9 +240,11 @@ impl World {
             schedules,
             agents: Vec::new(),
             customers: Vec::new(),
-            pool_vn: Vec::new(),
-            pool_vn_premium: Vec::new(),
-            pool_eu: Vec::new(),
+            pool_vn: Pool::default(),
+            pool_vn_premium: Pool::default(),
+            pool_eu: Pool::default(),
+            pool_all: Pool::default(),
+            spans: Vec::new(),
             case_counts: Vec::new(),
         };
         world.build_agents();
@@ -408,23 +414,34 @@ impl World {
                 if i == 0 {
                     c.channel = 0;
                 } else {
-                    // Referred by an earlier customer (1-based number 1..=i), often a recent one.
-                    let back = (i as f64 * g.f64() * g.f64()) as usize;
+                    // Referred by any earlier customer (1-based number 1..=i).
+                    let back = (i as f64 * g.f64()) as usize;
                     c.referrer = (i - back.min(i - 1)) as u32;
                 }
             }
         }
+        let (mut vn, mut premium, mut eu) = (Vec::new(), Vec::new(), Vec::new());
         for (i, c) in list.iter().enumerate() {
             let i = i as u32;
             if c.eu {
-                self.pool_eu.push(i);
+                eu.push(i);
             } else {
-                self.pool_vn.push(i);
+                vn.push(i);
                 if c.segment >= 2 {
-                    self.pool_vn_premium.push(i);
+                    premium.push(i);
                 }
             }
         }
+        self.pool_vn = Pool::new(&list, vn);
+        self.pool_vn_premium = Pool::new(&list, premium);
+        self.pool_eu = Pool::new(&list, eu);
+        self.pool_all = Pool::new(&list, (0..list.len() as u32).collect());
+        let rel =
+            |t: i64| (t - WINDOW_START).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        self.spans = list
+            .iter()
+            .map(|c| (rel(c.created), rel(c.ended)))
+            .collect();
         self.customers = list;
     }
 
@@ -523,32 +540,82 @@ impl World {
             2 if !self.pool_vn_premium.is_empty() && g.chance(0.8) => &self.pool_vn_premium,
             _ => &self.pool_vn,
         };
-        self.pick_from(g, pool, t)
+        pool.pick(g, &self.spans, t)
     }
 
     /// A random customer of any pool, active at `t`.
     pub fn pick_any_customer(&self, g: &mut Gen, t: i64) -> Option<usize> {
-        if self.customers.is_empty() {
-            return None;
+        self.pool_all.pick(g, &self.spans, t)
+    }
+}
+
+/// Customers to draw from, each as often as their propensity says (Walker's alias method: one
+/// uniform index and one comparison per draw, whatever the pool's size).
+#[derive(Default)]
+pub struct Pool {
+    /// (customer, alias customer, threshold): take the customer when a uniform u32 is below the
+    /// threshold, else the alias.
+    slots: Vec<(u32, u32, u32)>,
+}
+
+impl Pool {
+    fn new(customers: &[CustInfo], members: Vec<u32>) -> Pool {
+        let n = members.len();
+        if n == 0 {
+            return Pool::default();
         }
-        for _ in 0..96 {
-            let i = g.index(self.customers.len());
-            let c = &self.customers[i];
-            if c.active(t) && g.chance(f64::from(c.propensity) / 4.0) {
-                return Some(i);
+        let total: f64 = members
+            .iter()
+            .map(|i| f64::from(customers[*i as usize].propensity))
+            .sum();
+        let mut scaled: Vec<f64> = members
+            .iter()
+            .map(|i| f64::from(customers[*i as usize].propensity) * n as f64 / total)
+            .collect();
+        let mut alias: Vec<usize> = (0..n).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..n).partition(|k| scaled[*k] < 1.0);
+        while let (Some(s), Some(&l)) = (small.pop(), large.last()) {
+            alias[s] = l;
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
             }
         }
-        None
+        for k in large.into_iter().chain(small) {
+            scaled[k] = 1.0;
+        }
+        let slots = (0..n)
+            .map(|k| {
+                let threshold = if scaled[k] >= 1.0 {
+                    u32::MAX
+                } else {
+                    (scaled[k] * 4_294_967_296.0) as u32
+                };
+                (members[k], members[alias[k]], threshold)
+            })
+            .collect();
+        Pool { slots }
     }
 
-    fn pick_from(&self, g: &mut Gen, pool: &[u32], t: i64) -> Option<usize> {
-        if pool.is_empty() {
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// A member active at `t`, or `None` after a few misses.
+    fn pick(&self, g: &mut Gen, spans: &[(i32, i32)], t: i64) -> Option<usize> {
+        if self.slots.is_empty() {
             return None;
         }
-        for _ in 0..96 {
-            let i = pool[g.index(pool.len())] as usize;
-            let c = &self.customers[i];
-            if c.active(t) && g.chance(f64::from(c.propensity) / 4.0) {
+        let t = (t - WINDOW_START) as i32;
+        for _ in 0..32 {
+            let r = g.u64();
+            let k = ((r >> 32) * self.slots.len() as u64) >> 32;
+            let (own, alias, threshold) = self.slots[k as usize];
+            let i = if (r as u32) < threshold { own } else { alias } as usize;
+            let (created, ended) = spans[i];
+            if created <= t && t < ended {
                 return Some(i);
             }
         }
