@@ -65,15 +65,16 @@ pub(crate) fn read_header(
 
 pub(crate) fn csv_error(path: &std::path::Path, e: csv::Error) -> IngestError {
     let line = e.position().map_or(0, |p| p.line());
+    let reason = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(source) => IngestError::Io {
             path: path.to_path_buf(),
             source,
         },
-        other => IngestError::Csv {
+        _ => IngestError::Csv {
             path: path.to_path_buf(),
             line,
-            reason: format!("{:?}", other),
+            reason,
         },
     }
 }

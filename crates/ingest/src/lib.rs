@@ -123,9 +123,11 @@ pub struct Chunk {
     pub bytes_done: u64,
 }
 
+// One per open file, moved once into the reader thread: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Inner {
     JsonLines(jsonl::JsonLinesSource),
-    Csv(Box<csv_source::CsvSource>),
+    Csv(csv_source::CsvSource),
 }
 
 impl Inner {
@@ -332,13 +334,13 @@ pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestE
                 }
             };
             let mapping_name = Some(mapping.name.clone());
-            let inner = Inner::Csv(Box::new(csv_source::CsvSource::new(
+            let inner = Inner::Csv(csv_source::CsvSource::new(
                 path.to_path_buf(),
                 reader,
                 header.len(),
                 mapping,
                 time_zone,
-            )));
+            ));
             RecordSource::start(path, format, mapping_name, total_bytes, inner)
         }
     }
