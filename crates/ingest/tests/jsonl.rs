@@ -416,3 +416,11 @@ fn dropping_a_source_half_way_stops_the_reader() {
         drop(source);
     }
 }
+
+#[test]
+fn a_source_can_move_to_another_thread() {
+    fn send<T: Send>() {}
+    send::<carekpi_ingest::RecordSource>();
+    send::<carekpi_ingest::Chunk>();
+    send::<IngestError>();
+}
