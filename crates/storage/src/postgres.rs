@@ -10,7 +10,7 @@ use carekpi_domain::{Record, RecordKind};
 use futures_util::TryStreamExt;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Transaction};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Transaction};
 
 use crate::database::{Database, WriteBatch};
 use crate::rows::{self, COLUMNS, ON_CONFLICT_UPDATE, Row, RowSink};
@@ -58,6 +58,15 @@ impl Database for PostgresDatabase {
         let options = PgConnectOptions::from_str(url.expose())
             .map_err(open_error)?
             .application_name("carekpi");
+        // One direct connection first: the pool retries a refused connection until its
+        // acquire timeout and then reports only that it timed out; this says why at once.
+        options
+            .connect()
+            .await
+            .map_err(open_error)?
+            .close()
+            .await
+            .map_err(open_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .connect_with(options)

@@ -105,8 +105,9 @@ pub fn cases(first: u64, count: u64) -> Vec<Record> {
     (first..first + count).map(|n| case(n, 5)).collect()
 }
 
-/// One record of every kind, with ids suffixed by `n`.
+/// One record of every kind, with ids suffixed by `n` (its case is case number 900,000 + n).
 pub fn one_of_each_kind(n: u64) -> Vec<Record> {
+    let case_n = 900_000 + n;
     let t = |offset_min: i64| at(BASE_MS + offset_min * 60_000 + n as i64 * 1000);
     let lines = [
         format!(
@@ -120,7 +121,7 @@ pub fn one_of_each_kind(n: u64) -> Vec<Record> {
             r#"{{"kind":"customer","id":"C-{n}","created_at":"{}","acquisition_channel":"referral","segment":"smb"}}"#,
             t(-100_000)
         ),
-        case_json(n, 3),
+        case_json(case_n, 3),
         format!(
             r#"{{"kind":"call","id":"CL-{n}","queued_at":"{}","answered_at":"{}","ended_at":"{}","outcome":"answered","queue":"support","agent_id":"a-{n}","team_id":"team-{n}","customer_id":"C-{n}","talk_s":301,"hold_s":20.5,"wrap_s":45,"resolved_first_contact":true}}"#,
             t(0),
@@ -136,7 +137,7 @@ pub fn one_of_each_kind(n: u64) -> Vec<Record> {
             t(2)
         ),
         format!(
-            r#"{{"kind":"survey","id":"S-{n}","survey":"csat","score":4,"at":"{}","customer_id":"C-{n}","case_id":"T-{n:08}","agent_id":"a-{n}","comment":"nhanh, cảm ơn"}}"#,
+            r#"{{"kind":"survey","id":"S-{n}","survey":"csat","score":4,"at":"{}","customer_id":"C-{n}","case_id":"T-{case_n:08}","agent_id":"a-{n}","comment":"nhanh, cảm ơn"}}"#,
             t(60)
         ),
         format!(
@@ -144,7 +145,7 @@ pub fn one_of_each_kind(n: u64) -> Vec<Record> {
             t(61)
         ),
         format!(
-            r#"{{"kind":"qa_review","id":"QA-{n}","at":"{}","case_id":"T-{n:08}","agent_id":"a-{n}","reviewer":"a-boss","criteria":[{{"name":"greeting","score":4,"max":5,"weight":1}},{{"name":"accuracy","score":9,"max":10,"weight":2}}]}}"#,
+            r#"{{"kind":"qa_review","id":"QA-{n}","at":"{}","case_id":"T-{case_n:08}","agent_id":"a-{n}","reviewer":"a-boss","criteria":[{{"name":"greeting","score":4,"max":5,"weight":1}},{{"name":"accuracy","score":9,"max":10,"weight":2}}]}}"#,
             t(62)
         ),
         format!(
