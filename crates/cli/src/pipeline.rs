@@ -67,7 +67,7 @@ where
     F: FnOnce(Producer) + Send + 'static,
 {
     let started = Instant::now();
-    let (tx, mut rx) = mpsc::channel::<Produced>(4);
+    let (tx, mut rx) = mpsc::channel::<Produced>(1);
     let producer = std::thread::spawn(move || produce(Producer(tx)));
     let mut batch = store.begin().await?;
     let mut outcome = LoadOutcome::default();

@@ -107,6 +107,20 @@ pub fn parse_record(
             ),
         )]
     })?;
+    // Files CareKPI writes (and most others) put `kind` first: read it from the prefix and
+    // leave the full reading of the head for when there is an error to report.
+    if let Some(kind) = sniff_kind(text) {
+        let mut de = serde_json::Deserializer::from_str(text);
+        return match typed(kind, &mut de) {
+            Ok(record) => finish(record, position, kind, None),
+            Err(e) => {
+                let id = serde_json::from_str::<Head>(text)
+                    .ok()
+                    .and_then(|head| head_id(&head));
+                Err(vec![e.at(position, kind, id)])
+            }
+        };
+    }
     let head: Head = serde_json::from_str(text).map_err(|e| {
         vec![RecordError::new(
             position,
@@ -118,6 +132,24 @@ pub fn parse_record(
     let mut de = serde_json::Deserializer::from_str(text);
     let record = typed(kind, &mut de).map_err(|e| vec![e.at(position, kind, id.clone())])?;
     finish(record, position, kind, id)
+}
+
+/// The record kind of a line that starts `{"kind":"…",`, as CareKPI writes them.
+fn sniff_kind(text: &str) -> Option<RecordKind> {
+    let rest = text.strip_prefix("{\"kind\":\"")?;
+    let end = rest.find('"')?;
+    if !rest[end + 1..].starts_with(',') {
+        return None;
+    }
+    rest[..end].parse().ok()
+}
+
+fn head_id(head: &Head) -> Option<String> {
+    match &head.id {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// Read one record from a JSON value (an element of an API batch, a mapped CSV row).
@@ -143,11 +175,7 @@ fn resolve_head(
     position: Position,
     default_kind: Option<RecordKind>,
 ) -> Result<(RecordKind, Option<String>), Vec<RecordError>> {
-    let id = match head.id {
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
+    let id = head_id(&head);
     let kind = match head.kind {
         Some(serde_json::Value::String(k)) => k.parse::<RecordKind>().map_err(|reason| {
             vec![RecordError::new(position, Some("kind"), reason).about(None, id.clone())]
