@@ -189,6 +189,8 @@ impl WriteBatch for PostgresBatch {
 }
 
 impl RowSink for PostgresBatch {
+    const ROWS_PER_WRITE: usize = ROWS_PER_INSERT;
+
     async fn existing(
         &mut self,
         kind: RecordKind,
@@ -216,12 +218,8 @@ impl RowSink for PostgresBatch {
              $7::bigint[], $8::text[]){ON_CONFLICT_UPDATE}",
             kind.plural()
         );
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let mut columns = Columns::default();
-            for row in rows.by_ref().take(ROWS_PER_INSERT) {
-                columns.push(row);
-            }
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let columns = Columns::of(chunk);
             sqlx::query(AssertSqlSafe(sql.clone()))
                 .bind(columns.id)
                 .bind(columns.occurred_at_ms)
@@ -239,27 +237,28 @@ impl RowSink for PostgresBatch {
 }
 
 /// Rows turned into one array per column, for `UNNEST`.
-#[derive(Default)]
-struct Columns {
-    id: Vec<String>,
+struct Columns<'a> {
+    id: Vec<&'a str>,
     occurred_at_ms: Vec<Option<i64>>,
-    team_id: Vec<Option<String>>,
-    agent_id: Vec<Option<String>>,
-    customer_id: Vec<Option<String>>,
-    case_id: Vec<Option<String>>,
+    team_id: Vec<Option<&'a str>>,
+    agent_id: Vec<Option<&'a str>>,
+    customer_id: Vec<Option<&'a str>>,
+    case_id: Vec<Option<&'a str>>,
     content_hash: Vec<i64>,
-    body: Vec<String>,
+    body: Vec<&'a str>,
 }
 
-impl Columns {
-    fn push(&mut self, row: Row) {
-        self.id.push(row.id);
-        self.occurred_at_ms.push(row.occurred_at_ms);
-        self.team_id.push(row.team_id);
-        self.agent_id.push(row.agent_id);
-        self.customer_id.push(row.customer_id);
-        self.case_id.push(row.case_id);
-        self.content_hash.push(row.content_hash);
-        self.body.push(row.body);
+impl<'a> Columns<'a> {
+    fn of(rows: &'a [Row]) -> Columns<'a> {
+        Columns {
+            id: rows.iter().map(|r| &*r.id).collect(),
+            occurred_at_ms: rows.iter().map(|r| r.occurred_at_ms).collect(),
+            team_id: rows.iter().map(|r| r.team_id.as_deref()).collect(),
+            agent_id: rows.iter().map(|r| r.agent_id.as_deref()).collect(),
+            customer_id: rows.iter().map(|r| r.customer_id.as_deref()).collect(),
+            case_id: rows.iter().map(|r| r.case_id.as_deref()).collect(),
+            content_hash: rows.iter().map(|r| r.content_hash).collect(),
+            body: rows.iter().map(|r| &*r.body).collect(),
+        }
     }
 }

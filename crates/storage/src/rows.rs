@@ -1,8 +1,10 @@
 //! What both engines share: how a record becomes a row, and how a batch of records is sorted
 //! into new, changed and unchanged rows before anything is written.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::sync::Arc;
 
 use carekpi_domain::interchange::Position;
 use carekpi_domain::{Record, RecordKind, parse_record_value};
@@ -24,32 +26,33 @@ pub(crate) const ON_CONFLICT_UPDATE: &str = " ON CONFLICT (id) DO UPDATE SET \
     agent_id = excluded.agent_id, customer_id = excluded.customer_id, \
     case_id = excluded.case_id, content_hash = excluded.content_hash, body = excluded.body";
 
-/// One record as stored.
+/// One record as stored. The text is shared (`Arc<str>`) so that an engine can bind it without
+/// a copy while the row stays owned, and freed, by the thread that made it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Row {
-    pub id: String,
+    pub id: Arc<str>,
     pub occurred_at_ms: Option<i64>,
-    pub team_id: Option<String>,
-    pub agent_id: Option<String>,
-    pub customer_id: Option<String>,
-    pub case_id: Option<String>,
+    pub team_id: Option<Arc<str>>,
+    pub agent_id: Option<Arc<str>>,
+    pub customer_id: Option<Arc<str>>,
+    pub case_id: Option<Arc<str>>,
     pub content_hash: i64,
-    pub body: String,
+    pub body: Arc<str>,
 }
 
 impl Row {
-    pub(crate) fn from_record(record: &Record) -> Row {
-        let body = record.to_json();
+    /// The row of `record`, whose id, body and hash the caller has at hand.
+    fn new(record: &Record, id: &str, body: &str, content_hash: i64) -> Row {
         let links = record.links();
         Row {
-            id: record.id().into_owned(),
+            id: id.into(),
             occurred_at_ms: record.occurred_at().map(|m| m.epoch_millis()),
-            team_id: links.team_id.map(str::to_string),
-            agent_id: links.agent_id.map(str::to_string),
-            customer_id: links.customer_id.map(str::to_string),
-            case_id: links.case_id.map(str::to_string),
-            content_hash: content_hash(&body),
-            body,
+            team_id: links.team_id.map(Arc::from),
+            agent_id: links.agent_id.map(Arc::from),
+            customer_id: links.customer_id.map(Arc::from),
+            case_id: links.case_id.map(Arc::from),
+            content_hash,
+            body: body.into(),
         }
     }
 }
@@ -62,6 +65,10 @@ pub(crate) fn content_hash(body: &str) -> i64 {
 /// The engine side of an upsert: look up stored hashes, write rows. Both run inside the batch's
 /// transaction.
 pub(crate) trait RowSink: Send {
+    /// How many records are serialised, classified and handed to [`RowSink::write`] at a time;
+    /// the next group is serialised while the engine writes the previous one.
+    const ROWS_PER_WRITE: usize;
+
     /// `(id, content_hash)` of the stored rows of `kind` among `ids` (distinct ids, any number).
     fn existing(
         &mut self,
@@ -79,83 +86,107 @@ pub(crate) trait RowSink: Send {
 
 /// Upsert `records` through `sink`, as if they were upserted one by one in order: a new id is
 /// inserted, a stored id with a different body is updated, an identical one is left untouched.
-/// Records of one kind are classified with one look-up of their ids, and only new or changed rows
-/// are written.
+///
+/// Per kind: one look-up of the stored hashes of all the ids (ids need no serialising), then the
+/// records are serialised and classified a group at a time, and only new or changed rows are
+/// written; a group is serialised while the engine writes the one before (the engine works on
+/// its own thread, or on the server).
 pub(crate) async fn upsert<S: RowSink>(
     sink: &mut S,
     records: &[Record],
     location: &str,
 ) -> Result<UpsertCounts, StorageError> {
-    let mut by_kind: BTreeMap<RecordKind, Vec<Row>> = BTreeMap::new();
+    let mut by_kind: BTreeMap<RecordKind, Vec<&Record>> = BTreeMap::new();
     for record in records {
-        by_kind
-            .entry(record.kind())
-            .or_default()
-            .push(Row::from_record(record));
+        by_kind.entry(record.kind()).or_default().push(record);
     }
     let mut counts = UpsertCounts::default();
-    for (kind, rows) in by_kind {
-        let action = || format!("upserting {}", kind.plural());
-        let ids = distinct_ids(&rows);
+    for (kind, records) in by_kind {
+        let error = |e| StorageError::database(format!("upserting {}", kind.plural()), location, e);
+        let ids: Vec<Cow<'_, str>> = records.iter().map(|r| r.id()).collect();
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+        let mut distinct: Vec<&str> = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            if last.insert(id, i).is_none() {
+                distinct.push(id);
+            }
+        }
         let stored: HashMap<String, i64> = sink
-            .existing(kind, &ids)
+            .existing(kind, &distinct)
             .await
-            .map_err(|e| StorageError::database(action(), location, e))?
+            .map_err(error)?
             .into_iter()
             .collect();
-        let (kind_counts, to_write) = classify(rows, &stored);
-        counts += kind_counts;
-        if !to_write.is_empty() {
-            sink.write(kind, to_write)
-                .await
-                .map_err(|e| StorageError::database(action(), location, e))?;
+        let mut classifier = Classifier {
+            records: &records,
+            ids: &ids,
+            stored: &stored,
+            last: &last,
+            seen: HashMap::new(),
+            counts: UpsertCounts::default(),
+        };
+        let mut groups = (0..records.len())
+            .step_by(S::ROWS_PER_WRITE)
+            .map(|start| start..(start + S::ROWS_PER_WRITE).min(records.len()));
+        let mut pending: Vec<Row> = Vec::new();
+        loop {
+            let group = groups.next();
+            if pending.is_empty() {
+                match group {
+                    Some(group) => pending = classifier.take(group),
+                    None => break,
+                }
+                continue;
+            }
+            let rows = std::mem::take(&mut pending);
+            let next = async { group.map(|g| classifier.take(g)).unwrap_or_default() };
+            // `join` polls the write first: the statement goes to the engine, then the next
+            // group is serialised meanwhile.
+            let (written, next) = futures_util::future::join(sink.write(kind, rows), next).await;
+            written.map_err(error)?;
+            pending = next;
         }
+        counts += classifier.counts;
     }
     Ok(counts)
 }
 
-fn distinct_ids(rows: &[Row]) -> Vec<&str> {
-    let mut seen = std::collections::HashSet::with_capacity(rows.len());
-    rows.iter()
-        .map(|r| r.id.as_str())
-        .filter(|id| seen.insert(*id))
-        .collect()
+/// Counts each record of one kind against what is stored (and against earlier records with the
+/// same id), and keeps the last record of each id whose body differs from the stored one.
+struct Classifier<'a> {
+    records: &'a [&'a Record],
+    ids: &'a [Cow<'a, str>],
+    /// id → hash, as stored before this upsert.
+    stored: &'a HashMap<String, i64>,
+    /// id → index of its last record.
+    last: &'a HashMap<&'a str, usize>,
+    /// id → hash of its latest record so far, for ids that come again later.
+    seen: HashMap<&'a str, i64>,
+    counts: UpsertCounts,
 }
 
-/// Count each row against what is stored (and against earlier rows of the same id), and keep
-/// the last version of each id whose body differs from the stored one.
-fn classify(rows: Vec<Row>, stored: &HashMap<String, i64>) -> (UpsertCounts, Vec<Row>) {
-    let mut counts = UpsertCounts::default();
-    // id → (hash as of the previous row with this id, index of the last row with this id)
-    let mut current: HashMap<&str, (Option<i64>, usize)> = HashMap::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let entry = current
-            .entry(row.id.as_str())
-            .or_insert_with(|| (stored.get(&row.id).copied(), i));
-        match entry.0 {
-            None => counts.inserted += 1,
-            Some(h) if h == row.content_hash => counts.unchanged += 1,
-            Some(_) => counts.updated += 1,
-        }
-        *entry = (Some(row.content_hash), i);
-    }
-    let last: Vec<usize> = {
-        let mut last: Vec<usize> = current.values().map(|&(_, i)| i).collect();
-        last.sort_unstable();
-        last
-    };
-    drop(current);
-    let mut keep = last.into_iter().peekable();
-    let mut out = Vec::new();
-    for (i, row) in rows.into_iter().enumerate() {
-        if keep.peek() == Some(&i) {
-            keep.next();
-            if stored.get(&row.id) != Some(&row.content_hash) {
-                out.push(row);
+impl<'a> Classifier<'a> {
+    /// Serialise and classify the records in `range`; the rows to write.
+    fn take(&mut self, range: std::ops::Range<usize>) -> Vec<Row> {
+        let mut rows = Vec::with_capacity(range.len());
+        for i in range {
+            let id: &'a str = &self.ids[i];
+            let body = self.records[i].to_json();
+            let hash = content_hash(&body);
+            let stored = self.stored.get(id).copied();
+            match self.seen.get(id).copied().or(stored) {
+                None => self.counts.inserted += 1,
+                Some(before) if before == hash => self.counts.unchanged += 1,
+                Some(_) => self.counts.updated += 1,
+            }
+            if self.last[id] != i {
+                self.seen.insert(id, hash);
+            } else if stored != Some(hash) {
+                rows.push(Row::new(self.records[i], id, &body, hash));
             }
         }
+        rows
     }
-    (counts, out)
 }
 
 /// Read a stored body back into a record of `kind`.
@@ -260,45 +291,94 @@ pub(crate) fn statement_sizes(mut n: usize, max: usize) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn row(id: &str, hash: i64) -> Row {
-        Row {
-            id: id.into(),
-            occurred_at_ms: None,
-            team_id: None,
-            agent_id: None,
-            customer_id: None,
-            case_id: None,
-            content_hash: hash,
-            body: format!("{{\"v\":{hash}}}"),
+    /// An engine in memory, writing at most two rows at a time, that remembers every write.
+    #[derive(Default)]
+    struct MemorySink {
+        rows: HashMap<(RecordKind, String), Row>,
+        writes: Vec<Vec<String>>,
+    }
+
+    impl RowSink for MemorySink {
+        const ROWS_PER_WRITE: usize = 2;
+
+        async fn existing(
+            &mut self,
+            kind: RecordKind,
+            ids: &[&str],
+        ) -> Result<Vec<(String, i64)>, sqlx::Error> {
+            Ok(ids
+                .iter()
+                .filter_map(|id| self.rows.get(&(kind, id.to_string())))
+                .map(|row| (row.id.to_string(), row.content_hash))
+                .collect())
+        }
+
+        async fn write(&mut self, kind: RecordKind, rows: Vec<Row>) -> Result<(), sqlx::Error> {
+            self.writes
+                .push(rows.iter().map(|r| r.id.to_string()).collect());
+            for row in rows {
+                self.rows.insert((kind, row.id.to_string()), row);
+            }
+            Ok(())
         }
     }
 
-    #[test]
-    fn classifies_like_one_upsert_after_another() {
-        let stored: HashMap<String, i64> = [("a".to_string(), 1), ("b".to_string(), 2)].into();
-        let rows = vec![
-            row("a", 1), // unchanged
-            row("b", 3), // updated
-            row("c", 4), // inserted
-            row("c", 4), // unchanged (same as the previous c)
-            row("d", 5), // inserted
-            row("d", 6), // updated (differs from the previous d)
-            row("b", 2), // updated (back to the stored body, which is then left as it is)
-        ];
-        let (counts, write) = classify(rows, &stored);
+    fn team(id: &str, name: &str) -> Record {
+        let line = format!(r#"{{"kind":"team","id":"{id}","name":"{name}"}}"#);
+        carekpi_domain::parse_record(line.as_bytes(), Position::Line(1), None).unwrap()
+    }
+
+    fn counts(inserted: u64, updated: u64, unchanged: u64) -> UpsertCounts {
+        UpsertCounts {
+            inserted,
+            updated,
+            unchanged,
+        }
+    }
+
+    fn name_of(sink: &MemorySink, id: &str) -> String {
+        let row = &sink.rows[&(RecordKind::Team, id.to_string())];
+        assert_eq!(row.content_hash, content_hash(&row.body));
+        let value: serde_json::Value = serde_json::from_str(&row.body).unwrap();
+        value["name"].as_str().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn classifies_like_one_upsert_after_another() {
+        let mut sink = MemorySink::default();
+        let first = [team("a", "1"), team("b", "2")];
         assert_eq!(
-            counts,
-            UpsertCounts {
-                inserted: 2,
-                updated: 3,
-                unchanged: 2
-            }
+            upsert(&mut sink, &first, "mem").await.unwrap(),
+            counts(2, 0, 0)
         );
-        let written: Vec<(&str, i64)> = write
-            .iter()
-            .map(|r| (r.id.as_str(), r.content_hash))
-            .collect();
-        assert_eq!(written, vec![("c", 4), ("d", 6)]);
+        sink.writes.clear();
+
+        let records = [
+            team("a", "1"), // unchanged
+            team("b", "3"), // updated
+            team("c", "4"), // inserted
+            team("c", "4"), // unchanged (same as the previous c)
+            team("d", "5"), // inserted
+            team("d", "6"), // updated (differs from the previous d)
+            team("b", "2"), // updated (back to the stored body, which is then left as it is)
+            team("e", "7"), // inserted
+        ];
+        let done = upsert(&mut sink, &records, "mem").await.unwrap();
+        assert_eq!(done, counts(3, 3, 2));
+        // Only the last version of each new or changed id is written, two at a time.
+        assert_eq!(sink.writes, vec![vec!["c"], vec!["d"], vec!["e"]]);
+        for (id, name) in [("a", "1"), ("b", "2"), ("c", "4"), ("d", "6"), ("e", "7")] {
+            assert_eq!(name_of(&sink, id), name, "{id}");
+        }
+
+        // Everything again: unchanged, nothing written.
+        sink.writes.clear();
+        let again = [team("a", "1"), team("b", "2"), team("e", "7")];
+        assert_eq!(
+            upsert(&mut sink, &again, "mem").await.unwrap(),
+            counts(0, 0, 3)
+        );
+        assert!(sink.writes.is_empty());
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct SqliteBatch {
     checkpointer: Arc<Checkpointer>,
     /// Bytes of bodies written so far.
     written: u64,
+    /// The rows of the last write, kept until the next (see `write`).
+    retired: Vec<Row>,
 }
 
 /// Copies committed WAL frames into the database file on a pool connection in the background,
@@ -169,6 +171,7 @@ impl Database for SqliteDatabase {
             location: self.location.clone(),
             checkpointer: Arc::clone(&self.checkpointer),
             written: 0,
+            retired: Vec::new(),
         })
     }
 
@@ -260,6 +263,8 @@ impl WriteBatch for SqliteBatch {
 }
 
 impl RowSink for SqliteBatch {
+    const ROWS_PER_WRITE: usize = ROWS_PER_INSERT;
+
     async fn existing(
         &mut self,
         kind: RecordKind,
@@ -290,29 +295,35 @@ impl RowSink for SqliteBatch {
     }
 
     async fn write(&mut self, kind: RecordKind, rows: Vec<Row>) -> Result<(), sqlx::Error> {
-        let sizes = rows::statement_sizes(rows.len(), ROWS_PER_INSERT);
-        let mut rows = rows.into_iter();
-        for size in sizes {
+        let mut rest: &[Row] = &rows;
+        for size in rows::statement_sizes(rows.len(), ROWS_PER_INSERT) {
+            let (statement, after) = rest.split_at(size);
+            rest = after;
             let sql = format!(
                 "INSERT INTO {} ({COLUMNS}) VALUES {}{ON_CONFLICT_UPDATE}",
                 kind.plural(),
                 placeholders(size, COLUMN_COUNT)
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
-            for row in rows.by_ref().take(size) {
+            for row in statement {
                 self.written += row.body.len() as u64;
                 query = query
-                    .bind(row.id)
+                    .bind(Arc::clone(&row.id))
                     .bind(row.occurred_at_ms)
-                    .bind(row.team_id)
-                    .bind(row.agent_id)
-                    .bind(row.customer_id)
-                    .bind(row.case_id)
+                    .bind(row.team_id.clone())
+                    .bind(row.agent_id.clone())
+                    .bind(row.customer_id.clone())
+                    .bind(row.case_id.clone())
                     .bind(row.content_hash)
-                    .bind(row.body);
+                    .bind(Arc::clone(&row.body));
             }
             query.execute(&mut *self.tx).await?;
         }
+        // Binding shares the text with SQLite's worker thread; the rows are dropped on the next
+        // write or at the end of the batch, by then certainly after the worker dropped its
+        // references, so the memory is freed by the thread that allocated it (freed on the
+        // worker, it would contend for the allocator's lock with the thread serialising records).
+        self.retired = rows;
         Ok(())
     }
 }
