@@ -54,14 +54,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             body_bytes as f64 / seconds / (1024.0 * 1024.0),
         );
     }
-    if let Some(path) = std::path::Path::new(&location).parent() {
-        let size: u64 = std::fs::read_dir(path)?
-            .filter_map(|e| e.ok()?.metadata().ok())
+    let url = carekpi_storage::DatabaseUrl::parse(&location)?;
+    if let Some(file) = url.sqlite_path() {
+        let size: u64 = ["", "-wal"]
+            .iter()
+            .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", file.display())).ok())
             .map(|m| m.len())
             .sum();
-        if size > 0 {
-            println!("database files: {:.1} MiB", size as f64 / (1024.0 * 1024.0));
-        }
+        println!("database + WAL: {:.1} MiB", size as f64 / (1024.0 * 1024.0));
     }
     store.close().await;
     Ok(())

@@ -15,9 +15,17 @@
 //! `settings(key, value)`.
 //!
 //! # Writing
-//! A [`Batch`] is one transaction. [`Batch::upsert`] looks up the stored hashes of the incoming
-//! ids with one query per kind (per few hundred ids), then writes only new or changed rows with
-//! multi-row `INSERT … ON CONFLICT (id) DO UPDATE` statements.
+//! A [`Batch`] is one transaction. [`Batch::upsert`] groups the records by kind, looks up the
+//! stored hashes of their ids with one query per kind (per 1,024 ids on SQLite, 5,000 on
+//! PostgreSQL), serialises and classifies them, and writes only new or changed rows: on SQLite
+//! with multi-row `INSERT … ON CONFLICT (id) DO UPDATE` statements of up to 512 rows (4,096 bound
+//! values, under SQLite's 32,766), on PostgreSQL with `INSERT … SELECT * FROM UNNEST($1, …, $8)
+//! ON CONFLICT …` (eight array parameters whatever the row count). The next group of records is
+//! serialised while the engine writes the previous one.
+//!
+//! SQLite runs in WAL mode with `synchronous=FULL`: a commit appends to the WAL and syncs it
+//! once. The store checkpoints the WAL itself, in the background after large commits, instead
+//! of inside `COMMIT`; the last connection to close checkpoints what remains.
 
 mod database;
 mod error;
