@@ -225,3 +225,55 @@ impl Batch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: T) {}
+
+    /// The store can be shared across tasks and its futures spawned (a server needs both).
+    #[allow(dead_code, clippy::let_underscore_future)]
+    fn store_and_futures_are_send(store: &Store, batch: &mut Batch, records: &[Record]) {
+        send_sync(store);
+        send(store.begin());
+        send(store.counts());
+        send(store.records(RecordKind::Case));
+        send(store.fingerprint());
+        send(store.setting("k"));
+        send(store.set_setting("k", "v"));
+        send(store.clone().close());
+        send(batch.upsert(records));
+        send(Store::open("x.db"));
+    }
+
+    #[test]
+    fn upsert_counts_add_up() {
+        let mut total = UpsertCounts::default();
+        total += UpsertCounts {
+            inserted: 2,
+            updated: 1,
+            unchanged: 0,
+        };
+        let more = UpsertCounts {
+            inserted: 1,
+            updated: 0,
+            unchanged: 4,
+        };
+        let total = total + more;
+        assert_eq!(
+            total,
+            UpsertCounts {
+                inserted: 3,
+                updated: 1,
+                unchanged: 4
+            }
+        );
+        assert_eq!(total.total(), 8);
+        assert_eq!(
+            serde_json::to_string(&total).unwrap(),
+            r#"{"inserted":3,"updated":1,"unchanged":4}"#
+        );
+    }
+}
