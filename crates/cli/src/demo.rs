@@ -95,7 +95,7 @@ pub async fn run(db: &str, args: DemoArgs) -> Result<(), Failure> {
     .await;
     progress.finish_and_clear();
     let outcome = outcome?;
-    crate::import::report("demo data", &outcome, args.json);
+    crate::import::report(crate::import::DEMO_DATA, &outcome, args.json);
     if !args.json {
         crate::summary::print(&store, db).await?;
     }

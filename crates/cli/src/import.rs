@@ -100,6 +100,9 @@ pub async fn load_file(
     outcome
 }
 
+/// How the demo's load is named in its summary.
+pub const DEMO_DATA: &str = "the demo data";
+
 /// Print an import's summary: for people, or as one JSON object.
 pub fn report(file: &str, outcome: &LoadOutcome, json: bool) {
     if json {
@@ -111,8 +114,18 @@ pub fn report(file: &str, outcome: &LoadOutcome, json: bool) {
         return;
     }
     if outcome.committed {
+        let verb = if file == DEMO_DATA {
+            "Loaded"
+        } else {
+            "Imported"
+        };
+        let read = if file == DEMO_DATA {
+            "generated"
+        } else {
+            "read"
+        };
         println!(
-            "Imported {file}: {} read, {} inserted, {} updated, {} unchanged, 0 rejected ({:.2} s).",
+            "{verb} {file}: {} {read}, {} inserted, {} updated, {} unchanged, 0 rejected ({:.2} s).",
             outcome.read, outcome.inserted, outcome.updated, outcome.unchanged, outcome.seconds
         );
     } else {
