@@ -6,10 +6,13 @@
 //! [`interchange`] reads one JSON object (a line of a JSON Lines file, or an element of an API
 //! batch) into a validated record, with errors that name the field and the reason.
 
+pub mod case_facts;
 pub mod interchange;
 pub mod moment;
 pub mod records;
+pub mod sla;
 pub mod validation;
+pub mod working_time;
 
 pub use interchange::{BatchGuard, RecordError, parse_record, parse_record_value};
 pub use moment::Moment;
