@@ -552,6 +552,9 @@ impl CaseFacts {
 /// Builders for test cases, shared by the SLA tests.
 #[cfg(test)]
 pub(crate) mod build {
+    use jiff::SignedDuration;
+    use proptest::prelude::*;
+
     use super::*;
     use crate::moment::Moment;
 
@@ -632,6 +635,83 @@ pub(crate) mod build {
             team_id: team.map(Into::into),
             ..event(local, EventKind::Assign)
         }
+    }
+
+    /// What a generated event is (its instant is assigned separately).
+    #[derive(Clone, Debug)]
+    enum Ev {
+        Customer,
+        Reply(u8),
+        Note(u8),
+        Bot,
+        AgentAuto(u8),
+        Status(Status),
+        Assign(Option<u8>, Option<u8>),
+    }
+
+    fn ev() -> impl Strategy<Value = Ev> {
+        prop_oneof![
+            3 => Just(Ev::Customer),
+            3 => (0u8..3).prop_map(Ev::Reply),
+            1 => (0u8..3).prop_map(Ev::Note),
+            1 => Just(Ev::Bot),
+            1 => (0u8..3).prop_map(Ev::AgentAuto),
+            4 => prop::sample::select(Status::ALL).prop_map(Ev::Status),
+            1 => (prop::option::of(0u8..3), prop::option::of(0u8..2))
+                .prop_filter("an assign names something", |(a, t)| a.is_some() || t.is_some())
+                .prop_map(|(a, t)| Ev::Assign(a, t)),
+        ]
+    }
+
+    /// A case created Mon 2026-03-02 08:00+07 whose events come at distinct instants
+    /// (gaps of 1 min to ~3 days), given in a shuffled order; and the same events sorted.
+    pub(crate) fn cases() -> impl Strategy<Value = (Case, Case)> {
+        (
+            prop::collection::vec((1i64..4_000, ev()), 0..24),
+            prop::option::of(0u8..3),
+            prop::option::of(0u8..2),
+        )
+            .prop_flat_map(|(evs, assignee, team)| {
+                let created = t("2026-03-02 08:00");
+                let mut minute = 0;
+                let mut events = Vec::new();
+                for (gap, e) in evs {
+                    minute += gap;
+                    let local = created
+                        .checked_add(SignedDuration::from_mins(minute))
+                        .unwrap();
+                    let local = jiff::tz::offset(7)
+                        .to_datetime(local)
+                        .strftime("%Y-%m-%d %H:%M")
+                        .to_string();
+                    let agent = |a: u8| format!("a{a}");
+                    events.push(match e {
+                        Ev::Customer => customer(&local),
+                        Ev::Reply(a) => reply(&local, &agent(a)),
+                        Ev::Note(a) => note(&local, &agent(a)),
+                        Ev::Bot => bot(&local),
+                        Ev::AgentAuto(a) => agent_auto(&local, &agent(a)),
+                        Ev::Status(s) => status(&local, s),
+                        Ev::Assign(a, tm) => assign(
+                            &local,
+                            a.map(agent).as_deref(),
+                            tm.map(|x| format!("t{x}")).as_deref(),
+                        ),
+                    });
+                }
+                let mut sorted = case("2026-03-02 08:00", events);
+                sorted.assignee_id = assignee.map(|a| format!("a{a}"));
+                sorted.team_id = team.map(|x| format!("t{x}"));
+                let events = sorted.events.clone();
+                (Just(sorted), Just(events).prop_shuffle())
+            })
+            .prop_map(|(sorted, shuffled)| {
+                let given = Case {
+                    events: shuffled,
+                    ..sorted.clone()
+                };
+                (given, sorted)
+            })
     }
 
     pub(crate) fn case(created: &str, events: Vec<CaseEvent>) -> Case {
@@ -1121,83 +1201,7 @@ mod tests {
         use proptest::prelude::*;
 
         use super::*;
-
-        /// What a generated event is (its instant is assigned separately).
-        #[derive(Clone, Debug)]
-        enum Ev {
-            Customer,
-            Reply(u8),
-            Note(u8),
-            Bot,
-            AgentAuto(u8),
-            Status(Status),
-            Assign(Option<u8>, Option<u8>),
-        }
-
-        fn ev() -> impl Strategy<Value = Ev> {
-            prop_oneof![
-                3 => Just(Ev::Customer),
-                3 => (0u8..3).prop_map(Ev::Reply),
-                1 => (0u8..3).prop_map(Ev::Note),
-                1 => Just(Ev::Bot),
-                1 => (0u8..3).prop_map(Ev::AgentAuto),
-                4 => prop::sample::select(Status::ALL).prop_map(Ev::Status),
-                1 => (prop::option::of(0u8..3), prop::option::of(0u8..2))
-                    .prop_filter("an assign names something", |(a, t)| a.is_some() || t.is_some())
-                    .prop_map(|(a, t)| Ev::Assign(a, t)),
-            ]
-        }
-
-        /// A case created Mon 2026-03-02 08:00+07 whose events come at distinct instants
-        /// (gaps of 1 min to ~3 days), given in a shuffled order; and the same events sorted.
-        pub(crate) fn cases() -> impl Strategy<Value = (Case, Case)> {
-            (
-                prop::collection::vec((1i64..4_000, ev()), 0..24),
-                prop::option::of(0u8..3),
-                prop::option::of(0u8..2),
-            )
-                .prop_flat_map(|(evs, assignee, team)| {
-                    let created = t("2026-03-02 08:00");
-                    let mut minute = 0;
-                    let mut events = Vec::new();
-                    for (gap, e) in evs {
-                        minute += gap;
-                        let local = created
-                            .checked_add(SignedDuration::from_mins(minute))
-                            .unwrap();
-                        let local = jiff::tz::offset(7)
-                            .to_datetime(local)
-                            .strftime("%Y-%m-%d %H:%M")
-                            .to_string();
-                        let agent = |a: u8| format!("a{a}");
-                        events.push(match e {
-                            Ev::Customer => customer(&local),
-                            Ev::Reply(a) => reply(&local, &agent(a)),
-                            Ev::Note(a) => note(&local, &agent(a)),
-                            Ev::Bot => bot(&local),
-                            Ev::AgentAuto(a) => agent_auto(&local, &agent(a)),
-                            Ev::Status(s) => status(&local, s),
-                            Ev::Assign(a, tm) => assign(
-                                &local,
-                                a.map(agent).as_deref(),
-                                tm.map(|x| format!("t{x}")).as_deref(),
-                            ),
-                        });
-                    }
-                    let mut sorted = case("2026-03-02 08:00", events);
-                    sorted.assignee_id = assignee.map(|a| format!("a{a}"));
-                    sorted.team_id = team.map(|x| format!("t{x}"));
-                    let events = sorted.events.clone();
-                    (Just(sorted), Just(events).prop_shuffle())
-                })
-                .prop_map(|(sorted, shuffled)| {
-                    let given = Case {
-                        events: shuffled,
-                        ..sorted.clone()
-                    };
-                    (given, sorted)
-                })
-        }
+        use crate::case_facts::build::cases;
 
         fn durations(f: &CaseFacts, now: Timestamp) -> Vec<Elapsed> {
             let s = f.time_in_status(now, &OFFICE);
