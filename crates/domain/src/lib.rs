@@ -6,6 +6,7 @@
 //! [`interchange`] reads one JSON object (a line of a JSON Lines file, or an element of an API
 //! batch) into a validated record, with errors that name the field and the reason.
 
+pub mod calendar;
 pub mod case_facts;
 pub mod interchange;
 pub mod moment;
