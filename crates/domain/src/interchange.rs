@@ -111,15 +111,10 @@ pub fn parse_record(
     // leave the full reading of the head for when there is an error to report.
     if let Some(kind) = sniff_kind(text) {
         let mut de = serde_json::Deserializer::from_str(text);
-        return match typed(kind, &mut de) {
-            Ok(record) => finish(record, position, kind, None),
-            Err(e) => {
-                let id = serde_json::from_str::<Head>(text)
-                    .ok()
-                    .and_then(|head| head_id(&head));
-                Err(vec![e.at(position, kind, id)])
-            }
-        };
+        if let Ok(record) = typed(kind, &mut de) {
+            return finish(record, position, kind, None);
+        }
+        // Fall through: the full reading below names the id and the problem.
     }
     let head: Head = serde_json::from_str(text).map_err(|e| {
         vec![RecordError::new(
@@ -278,7 +273,7 @@ where
                     reason: "missing: this field is required".into(),
                 };
             }
-            let field = (path != ".").then_some(path);
+            let field = (path != "." && path != "?").then_some(path);
             TypeError {
                 field,
                 reason: message,
