@@ -752,3 +752,284 @@ pub fn parse_ics_holidays(text: &str) -> Result<Vec<Holiday>, IcsError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    const FIXTURE: &str = include_str!("../../tests/fixtures/vn-holidays-2026.ics");
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn days(name: &str, first: Date, last: Date, repeat: Repeat) -> Holiday {
+        Holiday {
+            name: name.into(),
+            closure: Closure::Days { first, last },
+            repeat,
+        }
+    }
+
+    const YEARLY: Repeat = Repeat::Yearly { until: None };
+
+    #[test]
+    fn reads_the_vietnamese_public_holidays_fixture() {
+        let got = parse_ics_holidays(FIXTURE).unwrap();
+        let want = vec![
+            days("Tết Dương lịch", date(2026, 1, 1), date(2026, 1, 1), YEARLY),
+            // DTEND 20260221 is exclusive: the last day off is Friday 20 February.
+            days(
+                "Tết Nguyên Đán Bính Ngọ",
+                date(2026, 2, 16),
+                date(2026, 2, 20),
+                Repeat::Once,
+            ),
+            // 14:00–18:00 at +07:00 is 07:00–11:00Z; the VALARM's DESCRIPTION and TRIGGER are
+            // the alarm's, not the event's.
+            span(
+                "Tất niên công ty (nghỉ từ 14:00)".into(),
+                ts("2026-02-13T07:00:00Z"),
+                ts("2026-02-13T11:00:00Z"),
+            ),
+            // No DTEND: one day.
+            days(
+                "Giỗ Tổ Hùng Vương (10/3 Âm lịch)",
+                date(2026, 4, 26),
+                date(2026, 4, 26),
+                Repeat::Once,
+            ),
+            days(
+                "Nghỉ bù Giỗ Tổ Hùng Vương",
+                date(2026, 4, 27),
+                date(2026, 4, 27),
+                Repeat::Once,
+            ),
+            // DURATION:P1D, and `\,` unescaped.
+            days(
+                "Ngày Giải phóng miền Nam, thống nhất đất nước",
+                date(2026, 4, 30),
+                date(2026, 4, 30),
+                YEARLY,
+            ),
+            days(
+                "Ngày Quốc tế Lao động",
+                date(2026, 5, 1),
+                date(2026, 5, 1),
+                YEARLY,
+            ),
+            // The cancelled 2 May event is skipped. UTC and DURATION:PT2H:
+            span(
+                "Bảo trì tổng đài".into(),
+                ts("2026-06-15T01:00:00Z"),
+                ts("2026-06-15T03:00:00Z"),
+            ),
+            days(
+                "Quốc khánh 2/9",
+                date(2026, 9, 1),
+                date(2026, 9, 2),
+                Repeat::Once,
+            ),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn unfolds_lines_with_lf_endings_and_tabs() {
+        let text = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:2026\n 0902\nSUMMARY:Qu\n\tốc khánh\\; ngày \n lễ\nEND:VEVENT\nEND:VCALENDAR\n";
+        let got = parse_ics_holidays(text).unwrap();
+        assert_eq!(
+            got,
+            vec![days(
+                "Quốc khánh; ngày lễ",
+                date(2026, 9, 2),
+                date(2026, 9, 2),
+                Repeat::Once
+            )]
+        );
+    }
+
+    fn wrap(body: &str) -> String {
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{body}END:VCALENDAR\r\n")
+    }
+
+    fn event(props: &str) -> String {
+        wrap(&format!("BEGIN:VEVENT\r\n{props}END:VEVENT\r\n"))
+    }
+
+    #[test]
+    fn yearly_rules_and_time_zones() {
+        // COUNT on 29 February counts leap years only: the 2nd occurrence is 2028-02-29.
+        let got = parse_ics_holidays(&event(
+            "DTSTART;VALUE=DATE:20240229\r\nRRULE:FREQ=YEARLY;COUNT=2\r\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            got[0].repeat,
+            Repeat::Yearly {
+                until: Some(date(2028, 2, 29))
+            }
+        );
+        // UNTIL as a UTC date-time.
+        let got = parse_ics_holidays(&event(
+            "DTSTART;VALUE=DATE:20261225\r\nRRULE:FREQ=YEARLY;UNTIL=20301231T000000Z\r\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            got[0].repeat,
+            Repeat::Yearly {
+                until: Some(date(2030, 12, 31))
+            }
+        );
+        // A timed yearly event with COUNT becomes one closure per year, each in its zone's
+        // offset of that day (Berlin is +01:00 on 24 December).
+        let got = parse_ics_holidays(&event(
+            "DTSTART;TZID=\"/mozilla.org/20050126_1/Europe/Berlin\":20261224T120000\r\n\
+             DTEND;TZID=Europe/Berlin:20261224T170000\r\nRRULE:FREQ=YEARLY;COUNT=3\r\n\
+             SUMMARY:Heiligabend\r\n",
+        ))
+        .unwrap();
+        let starts: Vec<_> = got
+            .iter()
+            .map(|h| match h.closure {
+                Closure::Span { start, end } => (start.to_string(), end.to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                ("2026-12-24T11:00:00Z", "2026-12-24T16:00:00Z"),
+                ("2027-12-24T11:00:00Z", "2027-12-24T16:00:00Z"),
+                ("2028-12-24T11:00:00Z", "2028-12-24T16:00:00Z"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        // DTEND equal to DTSTART for a date: read as one day. A timed event without an end
+        // closes nothing.
+        let got = parse_ics_holidays(&event(
+            "DTSTART;VALUE=DATE:20260101\r\nDTEND;VALUE=DATE:20260101\r\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            got[0].closure,
+            Closure::Days {
+                first: date(2026, 1, 1),
+                last: date(2026, 1, 1)
+            }
+        );
+        assert!(
+            parse_ics_holidays(&event("DTSTART:20260101T090000Z\r\n"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_reason() {
+        let cases: Vec<(String, usize, &str)> = vec![
+            (
+                "<!DOCTYPE html>\n<html>".into(),
+                1,
+                "starts with BEGIN:VCALENDAR",
+            ),
+            ("".into(), 1, "the file is empty"),
+            // Line 4 is the DTSTART.
+            (
+                event("DTSTART;VALUE=DATE:20260231\r\n"),
+                4,
+                "`20260231` is not a date",
+            ),
+            (
+                event("DTSTART;VALUE=DATE:20260216\r\nDTEND;VALUE=DATE:20260210\r\n"),
+                5,
+                "DTEND 2026-02-10 is before DTSTART 2026-02-16",
+            ),
+            (
+                event("DTSTART:20260213T140000\r\nDTEND:20260213T180000\r\n"),
+                4,
+                "floating local time",
+            ),
+            (
+                event("DTSTART;TZID=Saigon Standard Time:20260213T140000\r\nDURATION:PT1H\r\n"),
+                4,
+                "TZID=`Saigon Standard Time`, which is not an IANA time zone",
+            ),
+            (
+                event("DTSTART;VALUE=DATE:20261126\r\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=4TH\r\n"),
+                5,
+                "RRULE BYDAY=4TH is not supported",
+            ),
+            (
+                event("DTSTART;VALUE=DATE:20260105\r\nRRULE:FREQ=WEEKLY\r\n"),
+                5,
+                "FREQ=WEEKLY is not supported",
+            ),
+            (
+                event(
+                    "DTSTART;VALUE=DATE:20260101\r\nRRULE:FREQ=YEARLY\r\nEXDATE;VALUE=DATE:20270101\r\n",
+                ),
+                6,
+                "EXDATE is not supported",
+            ),
+            (
+                event(
+                    "DTSTART;TZID=Asia/Ho_Chi_Minh:20260213T140000\r\nDURATION:PT1H\r\nRRULE:FREQ=YEARLY\r\n",
+                ),
+                6,
+                "needs COUNT or UNTIL",
+            ),
+            (event("SUMMARY:x\r\n"), 3, "this VEVENT has no DTSTART"),
+            (
+                event("DTSTART;VALUE=DATE:20260101\r\nDTSTART;VALUE=DATE:20260102\r\n"),
+                5,
+                "a second DTSTART in the VEVENT begun at line 3",
+            ),
+            (
+                event("DTSTART;VALUE=DATE:20260101\r\nthis is not ical\r\n"),
+                5,
+                "is not a content line",
+            ),
+            (
+                event("DTSTART;VALUE=DATE:20260101\r\nDTEND:20260102T000000Z\r\n"),
+                5,
+                "DTEND is a date-time but DTSTART is a date",
+            ),
+            (
+                event("DTSTART:20260101T100000Z\r\nDTEND:20260101T090000Z\r\n"),
+                5,
+                "ends (2026-01-01T09:00:00+00:00[UTC]) no later than it starts",
+            ),
+            (
+                event("DTSTART;VALUE=DATE:20260101\r\nDURATION:PT5H\r\n"),
+                5,
+                "must be whole days",
+            ),
+            (
+                wrap("BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260101\r\nEND:VTODO\r\n"),
+                5,
+                "END:VTODO but the open component is VEVENT (line 3)",
+            ),
+            (
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260101\r\n".into(),
+                3,
+                "BEGIN:VEVENT at line 2 is never ended",
+            ),
+            // Line numbers count physical lines: the folded DTSTART starts on line 5.
+            (
+                event("SUMMARY:a\r\nDTSTART;VALUE=DATE:2026\r\n 1301\r\n"),
+                5,
+                "`20261301` is not a date",
+            ),
+        ];
+        for (text, line, why) in cases {
+            let e = parse_ics_holidays(&text).unwrap_err();
+            assert!(
+                e.line == line && e.reason.contains(why),
+                "want line {line} `{why}`, got {e}\n{text}"
+            );
+            assert!(e.to_string().starts_with(&format!("line {line}: ")));
+        }
+    }
+}
