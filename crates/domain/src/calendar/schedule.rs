@@ -146,7 +146,7 @@ fn compile_week(
         }
         seen[day] = Some(key);
         for (j, range) in ranges.iter().enumerate() {
-            let label = format!("{field}[{j}]");
+            let label = format!("{field}[{j}] ({range})");
             let (own, next) = range.pieces();
             pieces[day].push((own.0, own.1, label.clone()));
             if let Some(next) = next {
@@ -163,26 +163,29 @@ fn compile_week(
             if let Some(prev) = last
                 && piece.0 < prev.1
             {
+                // Name the range listed later; the reason names the other one and the day.
                 let (a, b) = if prev.2 <= piece.2 {
                     (&piece.2, &prev.2)
                 } else {
                     (&prev.2, &piece.2)
                 };
+                let (field, range) = a.split_once(' ').unwrap_or((a, ""));
+                const DAYS: [&str; 7] = [
+                    "Monday",
+                    "Tuesday",
+                    "Wednesday",
+                    "Thursday",
+                    "Friday",
+                    "Saturday",
+                    "Sunday",
+                ];
                 problems.push(Problem {
-                    field: a.clone(),
+                    field: field.to_string(),
                     reason: format!(
-                        "overlaps {b} (on {}, {} overlaps {})",
-                        [
-                            "Monday",
-                            "Tuesday",
-                            "Wednesday",
-                            "Thursday",
-                            "Friday",
-                            "Saturday",
-                            "Sunday"
-                        ][day],
+                        "{range} overlaps {b} on {} ({} and {})",
+                        DAYS[day],
+                        clock_range(prev.0, prev.1),
                         clock_range(piece.0, piece.1),
-                        clock_range(prev.0, prev.1)
                     ),
                 });
             }
