@@ -282,19 +282,30 @@ fn lists_twenty_errors_then_counts_the_rest() {
     assert_eq!(summary(&s.db)["records"]["call"], 0);
 }
 
-const PWC: &str = "../../../shared/data/pwc-call-center/01 Call-Center-Dataset.csv";
-
+/// The PwC dataset: under `$CAREKPI_SHARED_DATA` when set (`.ci/run` sets it), else in the
+/// `shared/data` folder beside the repository. `None` (the test says SKIPPED) when absent.
 fn pwc_file() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(PWC);
+    const FILE: &str = "pwc-call-center/01 Call-Center-Dataset.csv";
+    let set = std::env::var_os("CAREKPI_SHARED_DATA");
+    let path = match &set {
+        Some(dir) => PathBuf::from(dir).join(FILE),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data")
+            .join(FILE),
+    };
     if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "SKIPPED: the PwC call-centre dataset is not at {}",
-            path.display()
-        );
-        None
+        return Some(path);
     }
+    assert!(
+        set.is_none(),
+        "CAREKPI_SHARED_DATA is set but {} does not exist",
+        path.display()
+    );
+    eprintln!(
+        "SKIPPED: the PwC call-centre dataset is not at {}; set CAREKPI_SHARED_DATA",
+        path.display()
+    );
+    None
 }
 
 #[test]
