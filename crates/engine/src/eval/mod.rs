@@ -1,0 +1,920 @@
+//! Query evaluation: filters and groups resolved once per table, then one scan of the columns per
+//! metric into per-cell accumulators (a cell is a group × a time bucket).
+
+mod cases;
+mod contacts;
+mod customers;
+mod people;
+#[cfg(test)]
+pub(crate) mod testkit;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use carekpi_domain::records::vocab::{CaseType, Channel, Priority};
+use jiff::Timestamp;
+
+use crate::catalogue::{self, Kind, Metric};
+use crate::engine::Engine;
+use crate::query::{Dimension, MetricQuery, MetricSpec, MetricValue, QueryError, QueryResult, Row};
+use crate::tables::{BUS, CAL};
+use crate::time::{Buckets, Unit, ms, ts};
+use crate::util::{FxMap, NO_U8, NONE};
+
+/// A metric's values per cell (cells beyond `values` hold `empty`).
+pub(crate) struct Column {
+    pub values: Vec<MetricValue>,
+    pub empty: MetricValue,
+}
+
+impl Column {
+    fn get(&self, cell: usize) -> &MetricValue {
+        self.values.get(cell).unwrap_or(&self.empty)
+    }
+}
+
+/// A metric's options, checked against the catalogue.
+pub(crate) struct Opts<'a> {
+    pub metric: &'static Metric,
+    pub spec: &'a MetricSpec,
+}
+
+impl Opts<'_> {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.spec.options.get(key).map(String::as_str)
+    }
+
+    /// `hours`: the business (default) or calendar variant, as a column index.
+    pub fn hours(&self) -> usize {
+        match self.get("hours") {
+            Some("calendar") => CAL,
+            _ => BUS,
+        }
+    }
+
+    /// A numeric option (checked ≥ 0 when the query was validated).
+    pub fn number(&self, key: &str) -> Option<f64> {
+        self.get(key).and_then(|v| v.parse().ok())
+    }
+}
+
+/// The values a record has for each dimension (NONE / NO_U8 when it has none).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Dims<'a> {
+    pub agent: u32,
+    pub team: u32,
+    pub channel: u8,
+    pub priority: u8,
+    pub ctype: u8,
+    pub segment: u32,
+    pub tags: &'a [u32],
+    /// An agent-level record (an agent, a presence interval): the case-level filters (channel,
+    /// priority, type, tag, segment) do not apply to it.
+    pub agent_level: bool,
+}
+
+impl Dims<'_> {
+    pub const EMPTY: Dims<'static> = Dims {
+        agent: NONE,
+        team: NONE,
+        channel: NO_U8,
+        priority: NO_U8,
+        ctype: NO_U8,
+        segment: NONE,
+        tags: &[],
+        agent_level: false,
+    };
+}
+
+/// The filters of a query as lookups on interned ids.
+#[derive(Default)]
+struct Filt {
+    agent: Option<Vec<bool>>,
+    /// Teams selected, or below a selected team.
+    team: Option<Vec<bool>>,
+    channel: Option<u32>,
+    priority: Option<u32>,
+    ctype: Option<u32>,
+    tag: Option<Vec<bool>>,
+    segment: Option<Vec<bool>>,
+}
+
+fn select(
+    set: &std::collections::BTreeSet<String>,
+    lookup: impl Fn(&str) -> Option<u32>,
+    n: usize,
+) -> Option<Vec<bool>> {
+    if set.is_empty() {
+        return None;
+    }
+    let mut v = vec![false; n];
+    for s in set {
+        if let Some(i) = lookup(s) {
+            v[i as usize] = true;
+        }
+    }
+    Some(v)
+}
+
+fn mask<T: Copy>(set: &std::collections::BTreeSet<T>, index: impl Fn(T) -> u8) -> Option<u32> {
+    (!set.is_empty()).then(|| set.iter().fold(0u32, |m, &x| m | 1 << index(x)))
+}
+
+impl Filt {
+    fn new(e: &Engine, q: &MetricQuery) -> Filt {
+        let f = &q.filters;
+        let team = select(&f.team, |s| e.team_ids.get(s), e.team_ids.len()).map(|direct| {
+            // A team is selected when it or one of its parents is.
+            (0..direct.len())
+                .map(|t| {
+                    let mut cur = t as u32;
+                    for _ in 0..64 {
+                        if cur == NONE {
+                            return false;
+                        }
+                        if direct[cur as usize] {
+                            return true;
+                        }
+                        cur = e.teams.parent[cur as usize];
+                    }
+                    false
+                })
+                .collect()
+        });
+        Filt {
+            agent: select(&f.agent, |s| e.agent_ids.get(s), e.agent_ids.len()),
+            team,
+            channel: mask(&f.channel, |c: Channel| c as u8),
+            priority: mask(&f.priority, |c: Priority| c as u8),
+            ctype: mask(&f.case_type, |c: CaseType| c as u8),
+            tag: select(&f.tag, |s| e.tag_ids.get(s), e.tag_ids.len()),
+            segment: select(&f.segment, |s| e.segment_ids.get(s), e.segment_ids.len()),
+        }
+    }
+
+    #[inline]
+    fn pass(&self, d: &Dims) -> bool {
+        fn ids(sel: &Option<Vec<bool>>, v: u32) -> bool {
+            match sel {
+                None => true,
+                Some(s) => v != NONE && s[v as usize],
+            }
+        }
+        fn bits(sel: Option<u32>, v: u8) -> bool {
+            match sel {
+                None => true,
+                Some(m) => v != NO_U8 && m & (1 << v) != 0,
+            }
+        }
+        if !(ids(&self.agent, d.agent) && ids(&self.team, d.team)) {
+            return false;
+        }
+        if d.agent_level {
+            return true;
+        }
+        bits(self.channel, d.channel)
+            && bits(self.priority, d.priority)
+            && bits(self.ctype, d.ctype)
+            && ids(&self.segment, d.segment)
+            && match &self.tag {
+                None => true,
+                Some(s) => d.tags.iter().any(|&t| s[t as usize]),
+            }
+    }
+}
+
+/// Group ids of the rows of one table (NONE: filtered out). A row with several tags, grouped by
+/// tag, is in several groups: the first in `first`, the others in `extra`.
+pub(crate) struct RowGroups {
+    pub first: Vec<u32>,
+    extra: FxMap<u32, Vec<u32>>,
+}
+
+impl RowGroups {
+    #[inline]
+    pub fn each(&self, row: usize, mut f: impl FnMut(u32)) {
+        let g = self.first[row];
+        if g == NONE {
+            return;
+        }
+        f(g);
+        if !self.extra.is_empty()
+            && let Some(more) = self.extra.get(&(row as u32))
+        {
+            for &g in more {
+                f(g);
+            }
+        }
+    }
+}
+
+/// Dense ids for group keys (a key is a mixed-radix number over the static dimensions).
+struct GroupMap {
+    dense: Vec<u32>,
+    sparse: FxMap<u64, u32>,
+    keys: Vec<u64>,
+}
+
+impl GroupMap {
+    #[inline]
+    fn id(&mut self, key: u64) -> u32 {
+        if !self.dense.is_empty() {
+            let slot = &mut self.dense[key as usize];
+            if *slot == NONE {
+                *slot = self.keys.len() as u32;
+                self.keys.push(key);
+            }
+            return *slot;
+        }
+        let next = self.keys.len() as u32;
+        let id = *self.sparse.entry(key).or_insert(next);
+        if id == next {
+            self.keys.push(key);
+        }
+        id
+    }
+}
+
+/// Record tables that have group columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Table {
+    Cases,
+    Contacts,
+    Surveys,
+    Qa,
+    Feedback,
+    Servqual,
+    Reviews,
+    Engagement,
+    Orders,
+    Customers,
+    Agents,
+}
+
+/// One query being evaluated.
+pub(crate) struct Ctx<'e> {
+    pub e: &'e Engine,
+    pub now: i64,
+    pub b: Buckets,
+    pub nb: usize,
+    static_dims: Vec<Dimension>,
+    cards: Vec<u64>,
+    strides: Vec<u64>,
+    groups: GroupMap,
+    filt: Filt,
+    tables: FxMap<Table, Arc<RowGroups>>,
+    scratch: Vec<u32>,
+}
+
+impl<'e> Ctx<'e> {
+    fn new(e: &'e Engine, q: &MetricQuery, now: Timestamp) -> Result<Ctx<'e>, QueryError> {
+        let (from, to) = (ms(q.from), ms(q.to));
+        if from >= to {
+            return Err(QueryError::EmptyPeriod {
+                from: q.from.to_string(),
+                to: q.to.to_string(),
+            });
+        }
+        let mut seen = Vec::new();
+        for d in &q.group_by {
+            if seen.contains(d) {
+                return Err(QueryError::RepeatedDimension(*d));
+            }
+            seen.push(*d);
+        }
+        let units: Vec<Unit> = q.group_by.iter().filter_map(|d| Unit::of(*d)).collect();
+        let b = Buckets::new(&e.compiled.tz, from, to, &units)?;
+        let static_dims: Vec<Dimension> = q
+            .group_by
+            .iter()
+            .copied()
+            .filter(|d| !d.is_time())
+            .collect();
+        let cards: Vec<u64> = static_dims
+            .iter()
+            .map(|d| {
+                1 + match d {
+                    Dimension::Agent => e.agent_ids.len(),
+                    Dimension::Team => e.team_ids.len(),
+                    Dimension::Channel => Channel::ALL.len(),
+                    Dimension::Priority => Priority::ALL.len(),
+                    Dimension::Type => CaseType::ALL.len(),
+                    Dimension::Tag => e.tag_ids.len(),
+                    Dimension::Segment => e.segment_ids.len(),
+                    _ => 0,
+                } as u64
+            })
+            .collect();
+        let mut strides = Vec::with_capacity(cards.len());
+        let mut total: u64 = 1;
+        for &c in &cards {
+            strides.push(total);
+            total = total
+                .checked_mul(c)
+                .filter(|t| *t < 1 << 62)
+                .ok_or(QueryError::TooManyGroups)?;
+        }
+        let mut groups = GroupMap {
+            dense: if total <= 1 << 20 {
+                vec![NONE; total as usize]
+            } else {
+                Vec::new()
+            },
+            sparse: FxMap::default(),
+            keys: Vec::new(),
+        };
+        if static_dims.is_empty() {
+            groups.id(0);
+        }
+        Ok(Ctx {
+            e,
+            now: ms(now),
+            nb: b.len(),
+            b,
+            static_dims,
+            cards,
+            strides,
+            groups,
+            filt: Filt::new(e, q),
+            tables: FxMap::default(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Cells known so far.
+    pub fn ncells(&self) -> usize {
+        self.groups.keys.len() * self.nb
+    }
+
+    /// The groups of a record (none when a filter leaves it out), into `out`.
+    pub fn groups_of(&mut self, d: &Dims, out: &mut Vec<u32>) {
+        out.clear();
+        if !self.filt.pass(d) {
+            return;
+        }
+        let mut key = 0u64;
+        let mut tag_stride = None;
+        for (i, dim) in self.static_dims.iter().enumerate() {
+            let level = d.agent_level && !matches!(dim, Dimension::Agent | Dimension::Team);
+            let v: u64 = match dim {
+                _ if level => 0,
+                Dimension::Agent => u64::from(d.agent.wrapping_add(1)),
+                Dimension::Team => u64::from(d.team.wrapping_add(1)),
+                Dimension::Channel => u64::from(d.channel.wrapping_add(1)),
+                Dimension::Priority => u64::from(d.priority.wrapping_add(1)),
+                Dimension::Type => u64::from(d.ctype.wrapping_add(1)),
+                Dimension::Segment => u64::from(d.segment.wrapping_add(1)),
+                Dimension::Tag => {
+                    tag_stride = Some(self.strides[i]);
+                    0
+                }
+                _ => 0,
+            };
+            debug_assert!(v < self.cards[i]);
+            key += v * self.strides[i];
+        }
+        match tag_stride {
+            None => out.push(self.groups.id(key)),
+            Some(stride) => {
+                let before = out.len();
+                for &t in d.tags {
+                    if self.filt.tag.as_ref().is_none_or(|s| s[t as usize]) {
+                        let id = self.groups.id(key + u64::from(t + 1) * stride);
+                        out.push(id);
+                    }
+                }
+                if out.len() == before {
+                    out.push(self.groups.id(key));
+                }
+            }
+        }
+    }
+
+    /// The group column of a table, computed once per query.
+    pub fn table(&mut self, table: Table) -> Arc<RowGroups> {
+        if let Some(g) = self.tables.get(&table) {
+            return g.clone();
+        }
+        let e = self.e;
+        let n = match table {
+            Table::Cases => e.cases.len(),
+            Table::Contacts => e.contacts.len(),
+            Table::Surveys => e.surveys.at.len(),
+            Table::Qa => e.qa.at.len(),
+            Table::Feedback => e.feedback.at.len(),
+            Table::Servqual => e.servqual.at.len(),
+            Table::Reviews => e.reviews.at.len(),
+            Table::Engagement => e.engagement.at.len(),
+            Table::Orders => e.orders.at.len(),
+            Table::Customers => e.customers.exists.len(),
+            Table::Agents => e.agents.exists.len(),
+        };
+        let mut first = vec![NONE; n];
+        let mut extra = FxMap::default();
+        let mut out = std::mem::take(&mut self.scratch);
+        // Rows with the same dimensions share their groups: remember the last one.
+        let mut last: Option<([u64; 3], Vec<u32>)> = None;
+        for (row, slot) in first.iter_mut().enumerate() {
+            let Some(d) = dims(e, table, row) else {
+                continue;
+            };
+            let sig = [
+                u64::from(d.agent) << 32 | u64::from(d.team),
+                u64::from(d.segment) << 32
+                    | u64::from(d.channel) << 16
+                    | u64::from(d.priority) << 8
+                    | u64::from(d.ctype),
+                u64::from(d.agent_level),
+            ];
+            let cached = d.tags.is_empty() && last.as_ref().is_some_and(|(s, _)| *s == sig);
+            if cached {
+                let (_, groups) = last.as_ref().expect("cached");
+                out.clear();
+                out.extend_from_slice(groups);
+            } else {
+                self.groups_of(&d, &mut out);
+                if d.tags.is_empty() {
+                    last = Some((sig, out.clone()));
+                }
+            }
+            if let Some((&g, rest)) = out.split_first() {
+                *slot = g;
+                if !rest.is_empty() {
+                    extra.insert(row as u32, rest.to_vec());
+                }
+            }
+        }
+        self.scratch = out;
+        let g = Arc::new(RowGroups { first, extra });
+        self.tables.insert(table, g.clone());
+        g
+    }
+
+    /// The label of group `g` for static dimension `i`.
+    fn label(&self, g: u32, i: usize) -> Option<String> {
+        let key = self.groups.keys[g as usize];
+        let v = (key / self.strides[i]) % self.cards[i];
+        if v == 0 {
+            return None;
+        }
+        let id = (v - 1) as u32;
+        let e = self.e;
+        Some(match self.static_dims[i] {
+            Dimension::Agent => e.agent_ids.name(id).to_string(),
+            Dimension::Team => e.team_ids.name(id).to_string(),
+            Dimension::Channel => Channel::ALL[id as usize].to_string(),
+            Dimension::Priority => Priority::ALL[id as usize].to_string(),
+            Dimension::Type => CaseType::ALL[id as usize].to_string(),
+            Dimension::Tag => e.tag_ids.name(id).to_string(),
+            Dimension::Segment => e.segment_ids.name(id).to_string(),
+            _ => return None,
+        })
+    }
+}
+
+/// The dimension values of one row of a table (None: the row holds no record).
+pub(crate) fn dims(e: &Engine, table: Table, row: usize) -> Option<Dims<'_>> {
+    match table {
+        Table::Cases => e.cases.exists[row].then(|| case_dims(e, row as u32)),
+        Table::Contacts => e.contacts.exists[row].then(|| contact_dims(e, row as u32)),
+        Table::Surveys => {
+            let s = &e.surveys;
+            Some(linked_dims(
+                e,
+                s.agent[row],
+                s.team[row],
+                s.customer[row],
+                s.case[row],
+                s.contact[row],
+            ))
+        }
+        Table::Qa => {
+            let q = &e.qa;
+            Some(linked_dims(
+                e,
+                q.agent[row],
+                NONE,
+                NONE,
+                q.case[row],
+                q.contact[row],
+            ))
+        }
+        Table::Feedback => {
+            let f = &e.feedback;
+            Some(linked_dims(
+                e,
+                f.agent[row],
+                NONE,
+                f.customer[row],
+                f.case[row],
+                NONE,
+            ))
+        }
+        Table::Servqual => Some(customer_dims(e, e.servqual.customer[row])),
+        Table::Reviews => Some(Dims::EMPTY),
+        Table::Engagement => Some(customer_dims(e, e.engagement.customer[row])),
+        Table::Orders => Some(customer_dims(e, e.orders.customer[row])),
+        Table::Customers => e.customers.exists[row].then(|| customer_dims(e, row as u32)),
+        Table::Agents => e.agents.exists[row].then(|| agent_dims(e, row as u32)),
+    }
+}
+
+fn segment_of(e: &Engine, customer: u32) -> u32 {
+    if customer == NONE {
+        NONE
+    } else {
+        e.customers.segment[customer as usize]
+    }
+}
+
+pub(crate) fn agent_team(e: &Engine, agent: u32) -> u32 {
+    if agent == NONE {
+        NONE
+    } else {
+        e.agents.team[agent as usize]
+    }
+}
+
+/// A case: its assignee, its team (else the assignee's), channel, priority, type, tags, and its
+/// customer's segment.
+pub(crate) fn case_dims(e: &Engine, row: u32) -> Dims<'_> {
+    let c = &e.cases;
+    let r = row as usize;
+    let team = if c.team[r] == NONE {
+        agent_team(e, c.agent[r])
+    } else {
+        c.team[r]
+    };
+    Dims {
+        agent: c.agent[r],
+        team,
+        channel: c.channel[r],
+        priority: c.priority[r],
+        ctype: c.ctype[r],
+        segment: segment_of(e, c.customer[r]),
+        tags: c.tags.get(r),
+        agent_level: false,
+    }
+}
+
+/// A call or chat: its agent, team (else the agent's, else its case's), channel; priority, type
+/// and tags of its case; its customer's (else its case's customer's) segment.
+pub(crate) fn contact_dims(e: &Engine, row: u32) -> Dims<'_> {
+    let c = &e.contacts;
+    let r = row as usize;
+    let case = c.case[r];
+    let case = (case != NONE && e.cases.exists[case as usize]).then(|| case_dims(e, case));
+    let mut team = c.team[r];
+    if team == NONE {
+        team = agent_team(e, c.agent[r]);
+    }
+    if team == NONE
+        && let Some(k) = &case
+    {
+        team = k.team;
+    }
+    let customer = c.customer[r];
+    Dims {
+        agent: c.agent[r],
+        team,
+        channel: c.channel[r],
+        priority: case.as_ref().map_or(NO_U8, |k| k.priority),
+        ctype: case.as_ref().map_or(NO_U8, |k| k.ctype),
+        segment: if customer != NONE {
+            segment_of(e, customer)
+        } else {
+            case.as_ref().map_or(NONE, |k| k.segment)
+        },
+        tags: case.map_or(&[], |k| k.tags),
+        agent_level: false,
+    }
+}
+
+/// A record that points at an agent, a team, a customer, a case or a call (a survey, a QA
+/// review, feedback): its own values first, then its case's, then its call's.
+fn linked_dims(
+    e: &Engine,
+    agent: u32,
+    team: u32,
+    customer: u32,
+    case: u32,
+    contact: u32,
+) -> Dims<'_> {
+    let case = (case != NONE && e.cases.exists[case as usize]).then(|| case_dims(e, case));
+    let contact =
+        (contact != NONE && e.contacts.exists[contact as usize]).then(|| contact_dims(e, contact));
+    let via = case.or(contact);
+    let agent = if agent != NONE {
+        agent
+    } else {
+        via.map_or(NONE, |d| d.agent)
+    };
+    let mut team = team;
+    if team == NONE {
+        team = via.map_or(NONE, |d| d.team);
+    }
+    if team == NONE {
+        team = agent_team(e, agent);
+    }
+    Dims {
+        agent,
+        team,
+        channel: via.map_or(NO_U8, |d| d.channel),
+        priority: via.map_or(NO_U8, |d| d.priority),
+        ctype: via.map_or(NO_U8, |d| d.ctype),
+        segment: if customer != NONE {
+            segment_of(e, customer)
+        } else {
+            via.map_or(NONE, |d| d.segment)
+        },
+        tags: via.map_or(&[], |d| d.tags),
+        agent_level: false,
+    }
+}
+
+fn customer_dims(e: &Engine, customer: u32) -> Dims<'_> {
+    Dims {
+        segment: segment_of(e, customer),
+        ..Dims::EMPTY
+    }
+}
+
+/// An agent-level record: the agent and the agent's team.
+pub(crate) fn agent_dims(e: &Engine, agent: u32) -> Dims<'_> {
+    Dims {
+        agent,
+        team: agent_team(e, agent),
+        agent_level: true,
+        ..Dims::EMPTY
+    }
+}
+
+// ------------------------------------------------------------------ finishing helpers
+
+/// `100 × num / den`; no data when `den` is 0. `n` = den.
+pub(crate) fn rate(num: f64, den: f64, n: u64) -> MetricValue {
+    MetricValue::of((den > 0.0).then(|| 100.0 * num / den), n)
+}
+
+/// A count: its value is the count (0 is a figure, not "no data").
+pub(crate) fn count(n: u64) -> MetricValue {
+    MetricValue::of(Some(n as f64), n)
+}
+
+/// A mean; no data without values.
+pub(crate) fn mean(sum: f64, n: u64) -> MetricValue {
+    MetricValue::of((n > 0).then(|| sum / n as f64), n)
+}
+
+/// The nearest-rank percentile `p` (0 < p ≤ 100) of `v`: the value at rank ⌈p/100 × N⌉ of the
+/// sorted values (1-based). Reorders `v`.
+pub(crate) fn percentile(v: &mut [f64], p: f64) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * v.len() as f64).ceil().max(1.0) as usize;
+    let (_, x, _) = v.select_nth_unstable_by(rank - 1, f64::total_cmp);
+    Some(*x)
+}
+
+/// Mean, median and p90 of durations; no data without values.
+pub(crate) fn durations(v: &mut [f64]) -> MetricValue {
+    let n = v.len() as u64;
+    if v.is_empty() {
+        return MetricValue::of(None, 0);
+    }
+    let sum: f64 = v.iter().sum();
+    let median = percentile(v, 50.0);
+    let p90 = percentile(v, 90.0);
+    MetricValue {
+        value: Some(sum / n as f64),
+        n,
+        median,
+        p90,
+        parts: None,
+    }
+}
+
+/// A column of durations from per-cell samples.
+pub(crate) fn duration_column(mut cells: Vec<Vec<f64>>) -> Column {
+    Column {
+        values: cells.iter_mut().map(|v| durations(v)).collect(),
+        empty: MetricValue::of(None, 0),
+    }
+}
+
+/// Parts from (name, value, n).
+pub(crate) fn parts(
+    items: impl IntoIterator<Item = (String, Option<f64>, u64)>,
+) -> Option<BTreeMap<String, crate::query::Part>> {
+    Some(
+        items
+            .into_iter()
+            .map(|(k, value, n)| (k, crate::query::Part { value, n }))
+            .collect(),
+    )
+}
+
+// ------------------------------------------------------------------ the query
+
+/// Checks a metric spec against the catalogue.
+fn check(spec: &MetricSpec) -> Result<&'static Metric, QueryError> {
+    let metric = catalogue::metric(&spec.id).ok_or_else(|| QueryError::UnknownMetric {
+        id: spec.id.clone(),
+        suggestion: catalogue::suggest(&spec.id).map(str::to_string),
+    })?;
+    for (key, value) in &spec.options {
+        let option = metric
+            .option(key)
+            .ok_or_else(|| QueryError::UnknownOption {
+                metric: spec.id.clone(),
+                option: key.clone(),
+                allowed: metric.options.iter().map(|o| o.key.to_string()).collect(),
+            })?;
+        let ok = if !option.values.is_empty() {
+            option.values.contains(&value.as_str())
+        } else if option.text {
+            !value.trim().is_empty()
+        } else {
+            value
+                .parse::<f64>()
+                .is_ok_and(|x| x.is_finite() && x >= 0.0)
+        };
+        if !ok {
+            return Err(QueryError::BadOptionValue {
+                metric: spec.id.clone(),
+                option: key.clone(),
+                value: value.clone(),
+                expected: if !option.values.is_empty() {
+                    format!("one of {}", option.values.join(", "))
+                } else if option.text {
+                    "a non-empty name".into()
+                } else {
+                    "a number ≥ 0".into()
+                },
+            });
+        }
+    }
+    Ok(metric)
+}
+
+/// One metric's column.
+fn evaluate(ctx: &mut Ctx, o: &Opts) -> Column {
+    match o.metric.id {
+        "nps" => customers::nps(ctx),
+        "csat" => customers::csat(ctx, false),
+        "csat_mean" => customers::csat(ctx, true),
+        "ces" => customers::ces(ctx, false),
+        "ces_easy_pct" => customers::ces(ctx, true),
+        "iqs" => customers::iqs(ctx),
+        "engagement" => customers::engagement(ctx, o),
+        "churn_rate" => customers::churn_rate(ctx),
+        "retention_rate" => customers::retention_rate(ctx),
+        "referral_rate" => customers::referral_rate(ctx),
+        "clv" => customers::clv(ctx),
+        "returning_customers" => customers::returning_customers(ctx),
+        "servqual_gap" => customers::servqual_gap(ctx, o),
+        "positive_feedback" => customers::positive_feedback(ctx, false),
+        "positive_feedback_rate" => customers::positive_feedback(ctx, true),
+        "positive_review_rate" => customers::positive_review_rate(ctx),
+        "complaint_ratio" => customers::complaint_ratio(ctx),
+        "avg_time_between_interactions" => customers::avg_time_between_interactions(ctx, o),
+        "open_cases" => cases::open_cases(ctx),
+        "backlog" => cases::backlog(ctx, o),
+        "request_volume" => cases::request_volume(ctx, false),
+        "contact_volume_by_channel" => cases::request_volume(ctx, true),
+        "resolution_rate" => cases::resolution_rate(ctx),
+        "frt" => cases::frt(ctx, o),
+        "avg_response_time" => cases::avg_response_time(ctx, o),
+        "resolution_time" => cases::solved_duration(ctx, o, cases::SolvedDuration::Resolution),
+        "first_resolution_time" => {
+            cases::solved_duration(ctx, o, cases::SolvedDuration::FirstResolution)
+        }
+        "requester_wait_time" => {
+            cases::solved_duration(ctx, o, cases::SolvedDuration::RequesterWait)
+        }
+        "agent_wait_time" => cases::solved_duration(ctx, o, cases::SolvedDuration::AgentWait),
+        "on_hold_time" => cases::solved_duration(ctx, o, cases::SolvedDuration::OnHold),
+        "fcr" => cases::fcr(ctx, o),
+        "complaint_resolution_rate" => cases::complaint_resolution_rate(ctx),
+        "reopen_rate" => cases::reopen_rate(ctx),
+        "touches" => cases::touches(ctx, o),
+        "sla_compliance" => cases::sla_compliance(ctx),
+        "service_level" => contacts::service_level(ctx, o),
+        "abandonment_rate" => contacts::abandonment_rate(ctx, o),
+        "asa" => contacts::asa(ctx, o),
+        "blockage" => contacts::blockage(ctx),
+        "aht" => contacts::aht(ctx),
+        "daily_completion_rate" => people::daily_completion_rate(ctx),
+        "transactions_per_day" => people::transactions_per_day(ctx),
+        "occupancy" => people::occupancy(ctx),
+        "agent_turnover" => people::agent_turnover(ctx),
+        other => unreachable!("catalogue metric `{other}` has no implementation"),
+    }
+}
+
+impl Engine {
+    /// Answers a query at `now` (snapshots of the current bucket are taken at `now`; SLA targets
+    /// still running at `now` are not decided yet).
+    pub fn query(&self, q: &MetricQuery, now: Timestamp) -> Result<QueryResult, QueryError> {
+        let metrics: Vec<&'static Metric> =
+            q.metrics.iter().map(check).collect::<Result<_, _>>()?;
+        let mut ctx = Ctx::new(self, q, now)?;
+        let mut columns = Vec::with_capacity(metrics.len());
+        for (metric, spec) in metrics.iter().zip(&q.metrics) {
+            columns.push(evaluate(&mut ctx, &Opts { metric, spec }));
+        }
+        let nb = ctx.nb;
+        let ngroups = ctx.groups.keys.len();
+        // Keep a group when any metric has a record behind it in any bucket (without static
+        // dimensions, the one group is always kept).
+        let mut kept: Vec<u32> = (0..ngroups as u32)
+            .filter(|&g| {
+                ctx.static_dims.is_empty()
+                    || (0..nb).any(|b| columns.iter().any(|c| c.get(g as usize * nb + b).n > 0))
+            })
+            .collect();
+        let labels: Vec<Vec<Option<String>>> = (0..ngroups as u32)
+            .map(|g| {
+                (0..ctx.static_dims.len())
+                    .map(|i| ctx.label(g, i))
+                    .collect()
+            })
+            .collect();
+        kept.sort_by(|&a, &b| {
+            let (la, lb) = (&labels[a as usize], &labels[b as usize]);
+            la.iter()
+                .zip(lb)
+                .map(|(x, y)| cmp_label(x, y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        // Rows in group-by order: time dimensions vary where they stand in `group_by`.
+        let mut cells: Vec<(u32, usize)> = kept
+            .iter()
+            .flat_map(|&g| (0..nb).map(move |b| (g, b)))
+            .collect();
+        let order: Vec<Dimension> = q.group_by.clone();
+        cells.sort_by(|&(ga, ba), &(gb, bb)| {
+            let mut si = 0;
+            for d in &order {
+                let o = if d.is_time() {
+                    ba.cmp(&bb)
+                } else {
+                    let o = cmp_label(&labels[ga as usize][si], &labels[gb as usize][si]);
+                    si += 1;
+                    o
+                };
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            (ga, ba).cmp(&(gb, bb))
+        });
+        let rows = cells
+            .into_iter()
+            .map(|(g, b)| {
+                let mut si = 0;
+                let mut ti = 0;
+                let keys = q
+                    .group_by
+                    .iter()
+                    .map(|d| {
+                        if d.is_time() {
+                            ti += 1;
+                            Some(ctx.b.labels[ti - 1][b].clone())
+                        } else {
+                            si += 1;
+                            labels[g as usize][si - 1].clone()
+                        }
+                    })
+                    .collect();
+                Row {
+                    keys,
+                    start: ts(ctx.b.starts[b]),
+                    end: ts(ctx.b.end(b)),
+                    values: columns
+                        .iter()
+                        .map(|c| c.get(g as usize * nb + b).clone())
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(QueryResult {
+            group_by: q.group_by.clone(),
+            metrics: q.metrics.clone(),
+            durations: metrics.iter().map(|m| m.kind == Kind::Duration).collect(),
+            rows,
+        })
+    }
+}
+
+/// Labels sort as text, a missing value last.
+fn cmp_label(a: &Option<String>, b: &Option<String>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.cmp(b),
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Greater,
+        (_, None) => std::cmp::Ordering::Less,
+    }
+}

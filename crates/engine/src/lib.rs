@@ -1,0 +1,32 @@
+//! CareKPI metric engine: every metric of the catalogue (`../shared/product/metrics.md`) over
+//! columnar data in memory.
+//!
+//! - [`Engine`] holds the records as columns (a struct of arrays per record kind; interned ids;
+//!   enums as bytes; instants as epoch milliseconds) and the per-case facts computed once per case
+//!   version ([`Engine::upsert`], [`Engine::load`]).
+//! - [`MetricQuery`] asks for metrics ([`MetricSpec`]: a catalogue id and options) over a
+//!   half-open period, with filters and group-by dimensions; [`Engine::query`] answers with a
+//!   [`QueryResult`]: one [`Row`] per group, a [`MetricValue`] per metric (`value`, `n`, and
+//!   `median`/`p90` for durations; `value: None` is "no data").
+//! - [`catalogue`] describes every metric (names in English and Vietnamese, unit, direction,
+//!   formula, options): the one source for documentation and UI.
+//! - [`EngineConfig`] is the account's configuration: time zone, schedules, SLA policies and
+//!   thresholds.
+//!
+//! Pure: no I/O, no clock (`now` is a parameter of every query).
+
+pub mod catalogue;
+pub mod config;
+mod engine;
+mod eval;
+pub mod query;
+mod tables;
+pub mod time;
+mod util;
+
+pub use catalogue::{Metric, MetricOption, catalogue, metric};
+pub use config::{ConfigError, EngineConfig};
+pub use engine::Engine;
+pub use query::{
+    Dimension, Filters, MetricQuery, MetricSpec, MetricValue, Part, QueryError, QueryResult, Row,
+};
