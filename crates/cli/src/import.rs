@@ -9,9 +9,6 @@ use clap::{Args, ValueEnum};
 use crate::failure::Failure;
 use crate::pipeline::{self, ERRORS_SHOWN, LoadOutcome, Produced};
 
-/// The setting that holds the account's IANA time zone.
-pub const ACCOUNT_TIME_ZONE: &str = "account.time_zone";
-
 #[derive(Args, Debug)]
 pub struct ImportArgs {
     /// The file to import (.jsonl/.ndjson or .csv).
@@ -43,7 +40,7 @@ pub async fn run(db: &str, args: ImportArgs) -> Result<(), Failure> {
     let store = crate::open_store(db).await?;
     let zone_name = match &args.tz {
         Some(name) => Some(name.clone()),
-        None => store.setting(ACCOUNT_TIME_ZONE).await?,
+        None => crate::account::time_zone(&store).await?,
     };
     let time_zone = zone_name.as_deref().map(crate::time_zone).transpose()?;
     let options = SourceOptions {

@@ -1,6 +1,8 @@
 //! `carekpi`: the command line of CareKPI.
 
+mod account;
 mod bench;
+mod configure;
 mod demo;
 mod failure;
 mod import;
@@ -48,6 +50,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// What the store holds: records per kind and the account's settings.
     Summary(summary::SummaryArgs),
+    /// The account's configuration: time zone, schedules and holidays, SLA policies, thresholds.
+    #[command(subcommand)]
+    Config(configure::ConfigCommand),
     /// Measure performance on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -84,6 +89,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Demo(args) => demo::run(&cli.db, args).await,
         Command::Summary(args) => summary::run(&cli.db, args).await,
+        Command::Config(command) => configure::run(&cli.db, command).await,
         Command::Bench(command) => bench::run(command).await,
     }
 }

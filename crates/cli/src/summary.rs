@@ -3,7 +3,6 @@
 use clap::Args;
 
 use crate::failure::Failure;
-use crate::import::ACCOUNT_TIME_ZONE;
 
 #[derive(Args, Debug)]
 pub struct SummaryArgs {
@@ -16,7 +15,7 @@ pub async fn run(db: &str, args: SummaryArgs) -> Result<(), Failure> {
     let store = crate::open_store(db).await?;
     if args.json {
         let counts = store.counts().await?;
-        let zone = store.setting(ACCOUNT_TIME_ZONE).await?;
+        let zone = crate::account::time_zone(&store).await?;
         let records: serde_json::Map<String, serde_json::Value> = counts
             .iter()
             .map(|(kind, n)| (kind.as_str().to_string(), (*n).into()))
@@ -35,7 +34,7 @@ pub async fn run(db: &str, args: SummaryArgs) -> Result<(), Failure> {
 /// Print the records per kind and the account's time zone.
 pub async fn print(store: &carekpi_storage::Store, db: &str) -> Result<(), Failure> {
     let counts = store.counts().await?;
-    let zone = store.setting(ACCOUNT_TIME_ZONE).await?;
+    let zone = crate::account::time_zone(store).await?;
     let location = match store.backend() {
         carekpi_storage::Backend::Sqlite => format!("SQLite file {db}"),
         carekpi_storage::Backend::Postgres => "PostgreSQL".to_string(),

@@ -1,82 +1,9 @@
-//! The `carekpi` binary, driven as a user drives it: files in, exit codes and messages out,
-//! and the store checked afterwards.
+//! `carekpi import` and `carekpi demo`: all or nothing, idempotent, every bad input named.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_carekpi");
-
-const CASE_1: &str = r#"{"kind":"case","id":"T-1","channel":"email","created_at":"2026-03-02T09:15:00+07:00","team_id":"hcm-1","events":[{"at":"2026-03-02T09:15:00+07:00","kind":"message","author":"customer"},{"at":"2026-03-02T10:05:00+07:00","kind":"message","author":"agent","agent_id":"a-lan"},{"at":"2026-03-02T10:06:00+07:00","kind":"status","status":"solved"}]}"#;
-const CALL_1: &str = r#"{"kind":"call","id":"CL-9","queued_at":"2026-03-02T09:00:05+07:00","answered_at":"2026-03-02T09:00:31+07:00","outcome":"answered","talk_s":301}"#;
-const AGENT_1: &str = r#"{"kind":"agent","id":"a-lan","name":"Nguyễn Thị Lan","team_id":"hcm-1"}"#;
-
-/// A scratch folder with a SQLite database in it.
-struct Scratch {
-    dir: tempfile::TempDir,
-    db: String,
-}
-
-impl Scratch {
-    fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("carekpi.db").display().to_string();
-        Self { dir, db }
-    }
-
-    fn file(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        carekpi(&self.db, args)
-    }
-
-    fn fingerprint(&self) -> String {
-        fingerprint(&self.db)
-    }
-}
-
-fn carekpi(db: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("CAREKPI_DATABASE_URL", db)
-        .output()
-        .expect("the carekpi binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn summary(db: &str) -> serde_json::Value {
-    let out = carekpi(db, &["summary", "--json"]);
-    assert!(out.status.success(), "summary failed: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn fingerprint(db: &str) -> String {
-    summary(db)["fingerprint"].as_str().unwrap().to_string()
-}
-
-fn import_json(db: &str, file: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
-    let mut args = vec!["import", file.to_str().unwrap(), "--json"];
-    args.extend_from_slice(extra);
-    let out = carekpi(db, &args);
-    let value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "--json prints JSON ({e}): {}\n{}",
-            stdout(&out),
-            stderr(&out)
-        )
-    });
-    (out, value)
-}
+use super::*;
 
 /// Import a valid file, then import it again: the second import changes nothing.
 fn idempotent_import(db: &str, dir: &Path) {
@@ -282,32 +209,6 @@ fn lists_twenty_errors_then_counts_the_rest() {
     assert_eq!(summary(&s.db)["records"]["call"], 0);
 }
 
-/// The PwC dataset: under `$CAREKPI_SHARED_DATA` when set (`.ci/run` sets it), else in the
-/// `shared/data` folder beside the repository. `None` (the test says SKIPPED) when absent.
-fn pwc_file() -> Option<PathBuf> {
-    const FILE: &str = "pwc-call-center/01 Call-Center-Dataset.csv";
-    let set = std::env::var_os("CAREKPI_SHARED_DATA");
-    let path = match &set {
-        Some(dir) => PathBuf::from(dir).join(FILE),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data")
-            .join(FILE),
-    };
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        set.is_none(),
-        "CAREKPI_SHARED_DATA is set but {} does not exist",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: the PwC call-centre dataset is not at {}; set CAREKPI_SHARED_DATA",
-        path.display()
-    );
-    None
-}
-
 #[test]
 fn imports_the_call_centre_trends_dataset_with_one_command() {
     let Some(file) = pwc_file() else { return };
@@ -500,65 +401,4 @@ fn a_database_that_cannot_be_opened_is_a_database_error() {
     let out = carekpi(&db, &["import", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
-}
-
-mod postgres {
-    //! A fresh PostgreSQL database per test, on the server named by CAREKPI_TEST_POSTGRES_URL.
-
-    use std::process::Command;
-
-    pub struct Database {
-        pub url: String,
-        name: String,
-        admin: String,
-    }
-
-    pub fn fresh_database(label: &str) -> Option<Database> {
-        let Ok(admin) = std::env::var("CAREKPI_TEST_POSTGRES_URL") else {
-            eprintln!(
-                "SKIPPED ({label}): CAREKPI_TEST_POSTGRES_URL is not set; this PostgreSQL test did not run. `.ci/run` sets it."
-            );
-            return None;
-        };
-        let name = format!(
-            "carekpi_{label}_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        psql(&admin, &format!("CREATE DATABASE {name}"));
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        Some(Database {
-            url: format!("{base}/{name}"),
-            name,
-            admin,
-        })
-    }
-
-    fn psql(url: &str, sql: &str) {
-        let out = Command::new("psql")
-            .args([url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
-            .output()
-            .expect("psql is installed (the PostgreSQL client)");
-        assert!(
-            out.status.success(),
-            "psql {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    impl Drop for Database {
-        fn drop(&mut self) {
-            let _ = Command::new("psql")
-                .args([
-                    self.admin.as_str(),
-                    "-q",
-                    "-c",
-                    &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-                ])
-                .output();
-        }
-    }
 }
