@@ -4,9 +4,13 @@ mod account;
 mod bench;
 mod configure;
 mod demo;
+mod export;
 mod failure;
 mod import;
+mod metrics;
+mod output;
 mod pipeline;
+mod report;
 mod summary;
 
 use std::path::PathBuf;
@@ -50,6 +54,13 @@ enum Command {
     Demo(demo::DemoArgs),
     /// What the store holds: records per kind and the account's settings.
     Summary(summary::SummaryArgs),
+    /// Metrics over a period, filtered and grouped: a table, JSON, CSV or XLSX.
+    Report(report::ReportArgs),
+    /// Export records with their computed facts (`export cases`: one row per case).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
+    /// The metric catalogue (`--markdown`: the user documentation, docs/metrics.md).
+    Metrics(metrics::MetricsArgs),
     /// The account's configuration: time zone, schedules and holidays, SLA policies, thresholds.
     #[command(subcommand)]
     Config(configure::ConfigCommand),
@@ -89,6 +100,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Demo(args) => demo::run(&cli.db, args).await,
         Command::Summary(args) => summary::run(&cli.db, args).await,
+        Command::Report(args) => report::run(&cli.db, args).await,
+        Command::Metrics(args) => metrics::run(args),
+        Command::Export(command) => export::run(&cli.db, command).await,
         Command::Config(command) => configure::run(&cli.db, command).await,
         Command::Bench(command) => bench::run(command).await,
     }

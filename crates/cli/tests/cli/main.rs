@@ -2,7 +2,10 @@
 //! and the store checked afterwards. One test binary (links once); a module per area.
 
 mod config;
+mod export;
 mod import;
+mod pwc;
+mod report;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
