@@ -119,18 +119,21 @@ fn strip_rustdoc_links(line: &str) -> String {
 }
 
 /// The `//!` documentation of a source file, as Markdown: headings one level deeper by `shift`,
-/// rustdoc links stripped, and sections named in `skip` left out.
-fn module_docs(source: &str, shift: usize, skip: &[&str]) -> String {
+/// rustdoc links stripped, sections named in `skip` left out, and the text before the first
+/// heading too when `intro` is false.
+fn module_docs(source: &str, shift: usize, skip: &[&str], intro: bool) -> String {
     let mut out = String::new();
-    let mut skipping = false;
+    let mut skipping = !intro;
+    let mut seen = false;
     let mut in_code = false;
     for line in source.lines() {
         let Some(doc) = line.strip_prefix("//!") else {
-            if !out.is_empty() {
+            if seen {
                 break;
             }
             continue;
         };
+        seen = true;
         let doc = doc.strip_prefix(' ').unwrap_or(doc);
         if doc.starts_with("```") {
             in_code = !in_code;
@@ -267,13 +270,14 @@ pub fn markdown() -> String {
         CALENDAR_DOCS,
         2,
         &["How it is computed (and what it costs)"],
+        false,
     ));
     md.push_str("\n## SLA policies\n\n");
     md.push_str(
         "From the SLA module's documentation (crates/domain/src/sla.rs). The policies are the \
          `sla` field of the account's configuration (`carekpi config set`).\n\n",
     );
-    md.push_str(&module_docs(SLA_DOCS, 2, &[]));
+    md.push_str(&module_docs(SLA_DOCS, 2, &[], true));
     md
 }
 
