@@ -14,6 +14,9 @@ use crate::failure::Failure;
 pub enum BenchCommand {
     /// Import throughput: demo cases (about 5 events each) from JSON Lines into a fresh SQLite file.
     Import(BenchImportArgs),
+    /// The whole dashboard query (every metric, 12 months, by month × team) on generated data
+    /// held by the engine: load time, p50/p90 over several runs, peak memory.
+    Query(crate::bench_query::BenchQueryArgs),
 }
 
 #[derive(Args, Debug)]
@@ -49,6 +52,7 @@ struct ImportFigures {
 pub async fn run(command: BenchCommand) -> Result<(), Failure> {
     match command {
         BenchCommand::Import(args) => import(args).await,
+        BenchCommand::Query(args) => crate::bench_query::run(args),
     }
 }
 
@@ -163,7 +167,7 @@ fn count_events(file: &PathBuf) -> Result<u64, Failure> {
 }
 
 /// The process's peak resident memory (VmHWM), on Linux.
-fn peak_rss_mib() -> Option<f64> {
+pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

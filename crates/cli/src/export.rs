@@ -129,19 +129,82 @@ const COLUMNS: &[(&str, Col)] = &[
 ];
 
 /// Everything the rows need besides the cases.
-struct Context {
-    tz: TimeZone,
-    config: EngineConfig,
-    schedules: HashMap<String, Schedule>,
-    teams: HashMap<String, Team>,
-    agents: HashMap<String, Agent>,
-    customers: HashMap<String, Customer>,
+pub struct Context {
+    pub tz: TimeZone,
+    pub config: EngineConfig,
+    pub schedules: HashMap<String, Schedule>,
+    pub teams: HashMap<String, Team>,
+    pub agents: HashMap<String, Agent>,
+    pub customers: HashMap<String, Customer>,
     /// Survey responses by case id, in time order.
-    surveys: HashMap<String, Vec<SurveyResponse>>,
-    now: Timestamp,
+    pub surveys: HashMap<String, Vec<SurveyResponse>>,
+    /// Each case's team (filled by `carekpi bench query --export` only).
+    pub case_teams: HashMap<String, Option<String>>,
+    pub now: Timestamp,
+}
+
+/// A case's facts as the engine measures them.
+pub struct Measured<'c> {
+    /// The id of the schedule the case is measured against (None: 24/7).
+    pub schedule: Option<&'c str>,
+    pub facts: CaseFacts,
+    pub sla: Option<SlaOutcome>,
+    pub segment: Option<String>,
+    /// Time in each unsolved status until the last solve (unsolved: until `now`).
+    pub waits: carekpi_domain::case_facts::StatusTimes,
 }
 
 impl Context {
+    /// A context for measuring cases against `config` (compiled: it must be valid).
+    pub fn new(config: EngineConfig, now: Timestamp) -> Result<Context, Failure> {
+        let tz = crate::time_zone(&config.time_zone)?;
+        let mut schedules = HashMap::new();
+        for (id, c) in &config.schedules {
+            let schedule = Schedule::new(c.clone())
+                .map_err(|e| Failure::usage(format!("schedule `{id}`: {e}")))?;
+            schedules.insert(id.clone(), schedule);
+        }
+        Ok(Context {
+            tz,
+            config,
+            schedules,
+            teams: HashMap::new(),
+            agents: HashMap::new(),
+            customers: HashMap::new(),
+            surveys: HashMap::new(),
+            case_teams: HashMap::new(),
+            now,
+        })
+    }
+
+    /// Measure a case: its facts against its schedule, its SLA outcome at `now`, its waits.
+    pub fn measure(&self, case: &Case) -> Measured<'_> {
+        let schedule = self.schedule_of(case);
+        let clock: Box<dyn WorkingTime + '_> = match schedule {
+            Some((_, s)) => Box::new(ScheduleClock(s)),
+            None => Box::new(AlwaysOpen),
+        };
+        let clock = &*clock;
+        let facts = CaseFacts::compute(case, clock);
+        let segment = case
+            .customer_id
+            .as_deref()
+            .and_then(|c| self.customers.get(c))
+            .and_then(|c| c.segment.clone());
+        let sla = self
+            .config
+            .sla
+            .evaluate(&facts, segment.as_deref(), clock, self.now);
+        let waits = facts.time_in_status(self.now, clock);
+        Measured {
+            schedule: schedule.map(|(id, _)| id),
+            facts,
+            sla,
+            segment,
+            waits,
+        }
+    }
+
     /// The schedule a case is measured against (the engine's rule), and its id.
     fn schedule_of(&self, case: &Case) -> Option<(&str, &Schedule)> {
         let team = case.team_id.clone().or_else(|| {
@@ -168,23 +231,13 @@ impl Context {
     }
 
     fn row(&self, case: &Case) -> Vec<Value> {
-        let schedule = self.schedule_of(case);
-        let clock: Box<dyn WorkingTime + '_> = match schedule {
-            Some((_, s)) => Box::new(ScheduleClock(s)),
-            None => Box::new(AlwaysOpen),
-        };
-        let clock = &*clock;
-        let f = CaseFacts::compute(case, clock);
-        let segment = case
-            .customer_id
-            .as_deref()
-            .and_then(|c| self.customers.get(c))
-            .and_then(|c| c.segment.clone());
-        let sla = self
-            .config
-            .sla
-            .evaluate(&f, segment.as_deref(), clock, self.now);
-        let waits = f.time_in_status(self.now, clock);
+        let Measured {
+            schedule,
+            facts: f,
+            sla,
+            segment,
+            waits,
+        } = self.measure(case);
         let text = |s: Option<&str>| s.map_or(Value::Empty, |s| Value::Text(s.to_string()));
         let time = |t: Option<Timestamp>| t.map_or(Value::Empty, Value::Time);
         let count = |n: usize| Value::Number(n as f64);
@@ -244,7 +297,7 @@ impl Context {
             text(case.customer_id.as_deref()),
             text(segment.as_deref()),
             Value::Text(f.status().to_string()),
-            text(schedule.map(|(id, _)| id)),
+            text(schedule),
             time(f.first_reply_at),
             text(f.first_reply_agent.as_deref()),
             frt,
@@ -370,13 +423,6 @@ async fn load(
             "the stored account configuration is invalid: {e}; fix it with `carekpi config set FILE`"
         ))
     })?;
-    let tz = crate::time_zone(&account.config.time_zone)?;
-    let mut schedules = HashMap::new();
-    for (id, config) in &account.config.schedules {
-        let schedule = Schedule::new(config.clone())
-            .map_err(|e| Failure::usage(format!("schedule `{id}`: {e}")))?;
-        schedules.insert(id.clone(), schedule);
-    }
     let mut teams = HashMap::new();
     for r in store.records(RecordKind::Team).await? {
         if let Record::Team(t) = r {
@@ -415,16 +461,11 @@ async fn load(
             _ => None,
         })
         .collect();
-    let context = Context {
-        tz,
-        config: account.config,
-        schedules,
-        teams,
-        agents,
-        customers,
-        surveys,
-        now: args.now.unwrap_or_else(Timestamp::now),
-    };
+    let mut context = Context::new(account.config, args.now.unwrap_or_else(Timestamp::now))?;
+    context.teams = teams;
+    context.agents = agents;
+    context.customers = customers;
+    context.surveys = surveys;
     Ok((context, cases))
 }
 

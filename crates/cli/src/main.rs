@@ -2,6 +2,7 @@
 
 mod account;
 mod bench;
+mod bench_query;
 mod configure;
 mod demo;
 mod export;
