@@ -345,3 +345,39 @@ fn the_demo_stores_a_configuration_with_its_schedules_and_sla_policies() {
     );
     assert_eq!(shown_json(&s)["time_zone"], "Europe/Zurich");
 }
+
+#[test]
+fn a_store_from_before_the_configuration_keeps_its_time_zone() {
+    // Stores written before `account.config` existed hold the zone alone in `account.time_zone`.
+    let s = Scratch::sqlite();
+    assert!(s.run(&["summary"]).status.success(), "creates the schema");
+    let insert = "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); \
+                  db.execute(\"INSERT INTO settings VALUES ('account.time_zone', 'Europe/Berlin')\"); db.commit()";
+    match std::process::Command::new("python3")
+        .args(["-c", insert, &s.db])
+        .output()
+    {
+        Ok(out) => assert!(out.status.success(), "{}", stderr(&out)),
+        Err(e) => {
+            eprintln!("SKIPPED: python3 is not available to write the old setting: {e}");
+            return;
+        }
+    }
+    assert_eq!(summary(&s.db)["time_zone"], "Europe/Berlin");
+    assert_eq!(shown_json(&s)["time_zone"], "Europe/Berlin");
+    // The demo stores its configuration but keeps the account's zone, and says so.
+    let out = s.run(&["demo", "--cases", "100", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Europe/Berlin"), "{}", stderr(&out));
+    let shown = shown_json(&s);
+    assert_eq!(shown["time_zone"], "Europe/Berlin");
+    assert_eq!(shown["schedules"].as_object().unwrap().len(), 3);
+    // From now on the stored configuration is the one source.
+    let config = s.file("tokyo.json", r#"{"time_zone": "Asia/Tokyo"}"#);
+    assert!(
+        s.run(&["config", "set", config.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(summary(&s.db)["time_zone"], "Asia/Tokyo");
+}

@@ -404,3 +404,42 @@ fn metrics_lists_the_catalogue_and_the_committed_docs_are_its_markdown() {
          `cargo run -- metrics --markdown > docs/metrics.md`"
     );
 }
+
+#[test]
+fn postgres_gives_the_same_report_as_sqlite() {
+    let Some(db) = super::postgres::fresh_database("cli_report") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("account.json");
+    std::fs::write(&config, ACCOUNT).unwrap();
+    let data = dir.path().join("data.jsonl");
+    std::fs::write(&data, DATA).unwrap();
+    assert!(
+        carekpi(&db.url, &["config", "set", config.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = carekpi(&db.url, &["import", data.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let args = [
+        "report",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-04-01",
+        "--now",
+        NOW,
+        "--metrics",
+        "all",
+        "--by",
+        "team,week",
+        "--format",
+        "json",
+    ];
+    let on_postgres = carekpi(&db.url, &args);
+    assert!(on_postgres.status.success(), "{}", stderr(&on_postgres));
+    let s = loaded();
+    let on_sqlite = s.run(&args);
+    assert_eq!(stdout(&on_postgres), stdout(&on_sqlite));
+}
