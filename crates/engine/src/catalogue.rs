@@ -898,19 +898,28 @@ pub fn catalogue() -> &'static [Metric] {
 
 /// The closest id to a misspelt one (edit distance ≤ 3), for error messages.
 pub(crate) fn suggest(id: &str) -> Option<&'static str> {
+    /// Edit distance with adjacent transpositions (optimal string alignment).
     fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut cur = vec![i + 1; b.len() + 1];
-            for (j, cb) in b.iter().enumerate() {
-                cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1);
-            }
-            prev = cur;
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
         }
-        prev[b.len()]
+        for j in 0..=b.len() {
+            d[0][j] = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
     }
     CATALOGUE
         .iter()
@@ -940,7 +949,9 @@ mod tests {
             }
             for o in m.options {
                 assert!(
-                    o.values.is_empty() || o.values.contains(&o.default),
+                    o.values.is_empty()
+                        || o.values.contains(&o.default)
+                        || o.default.starts_with("configured"),
                     "{}.{}",
                     m.id,
                     o.key

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::Hasher;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use carekpi_domain::case_facts::CaseFacts;
 use carekpi_domain::records::vocab::{
@@ -35,8 +35,39 @@ use crate::util::{FxHasher, FxMap, Interner, NEVER, NO_TIME, NO_U8, NONE};
 /// Caches derived from the whole data set, rebuilt lazily after a change.
 #[derive(Default)]
 pub(crate) struct Caches {
-    /// FCR's repeat rule: creation instants (sorted) per (customer, type, tags).
-    pub repeats: Option<(u64, std::sync::Arc<FxMap<u64, Vec<i64>>>)>,
+    /// FCR's repeat rule per case: a new case from the same customer with the same type and tags
+    /// followed the last solve within the FCR window.
+    pub repeat_flags: Option<(u64, Arc<Vec<bool>>)>,
+    /// Every customer's cases, calls, chats and orders in time order.
+    pub activities: Option<(u64, Arc<crate::eval::Activities>)>,
+    /// Replies and agent-day assignments of every case, flattened.
+    pub work: Option<(u64, Arc<crate::eval::Work>)>,
+    /// Every measured wait (case and chat exchanges), flattened.
+    pub waits: Option<(u64, Arc<crate::eval::Waits>)>,
+    /// Logged-in seconds per agent-day.
+    pub presence_days: Option<(u64, Arc<crate::eval::PresenceDays>)>,
+    /// Group and cell columns of recent query shapes.
+    pub shapes: Vec<(crate::eval::ShapeKey, crate::eval::Prepared)>,
+}
+
+impl Engine {
+    /// A value derived from the whole data set, built once per version of the data. The lock is
+    /// not held while building (a build may use the thread pool).
+    pub(crate) fn derived<T: Send + Sync>(
+        &self,
+        slot: impl Fn(&mut Caches) -> &mut Option<(u64, Arc<T>)>,
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        if let Some((generation, value)) = slot(&mut self.caches.lock().expect("cache lock"))
+            && *generation == self.generation
+        {
+            return value.clone();
+        }
+        let value = Arc::new(build());
+        *slot(&mut self.caches.lock().expect("cache lock")) =
+            Some((self.generation, value.clone()));
+        value
+    }
 }
 
 /// The metric engine. Build it with a configuration, feed it records with [`Engine::upsert`] (or
@@ -70,8 +101,8 @@ pub struct Engine {
     pub(crate) engagement: Engagements,
     pub(crate) orders: Orders,
     pub(crate) presence: Presence,
-    /// Rows of kinds identified only by their own id.
-    row_ids: FxMap<(RecordKind, Box<str>), u32>,
+    /// Rows of kinds identified only by their own id: the row is the interned id.
+    row_ids: FxMap<RecordKind, Interner>,
     pub(crate) generation: u64,
     pub(crate) caches: Mutex<Caches>,
     /// SLA policies match on customer segments (a segment change re-evaluates cases).
@@ -227,9 +258,8 @@ impl Engine {
         c.insert(RecordKind::Presence, self.presence.from.len());
         let forecasts = self
             .row_ids
-            .keys()
-            .filter(|(k, _)| *k == RecordKind::StaffingForecast)
-            .count();
+            .get(&RecordKind::StaffingForecast)
+            .map_or(0, Interner::len);
         c.insert(RecordKind::StaffingForecast, forecasts);
         c
     }
@@ -390,23 +420,7 @@ impl Engine {
     // ---------------------------------------------------------------- ids and rows
 
     fn own_row(&mut self, kind: RecordKind, id: &str) -> usize {
-        let key = (kind, Box::<str>::from(id));
-        if let Some(&row) = self.row_ids.get(&key) {
-            return row as usize;
-        }
-        let row = match kind {
-            RecordKind::Survey => self.surveys.at.len(),
-            RecordKind::Servqual => self.servqual.at.len(),
-            RecordKind::QaReview => self.qa.at.len(),
-            RecordKind::Feedback => self.feedback.at.len(),
-            RecordKind::PlatformReview => self.reviews.at.len(),
-            RecordKind::Engagement => self.engagement.at.len(),
-            RecordKind::Order => self.orders.at.len(),
-            RecordKind::Presence => self.presence.from.len(),
-            _ => 0,
-        };
-        self.row_ids.insert(key, row as u32);
-        row
+        self.row_ids.entry(kind).or_default().intern(id) as usize
     }
 
     pub(crate) fn team(&mut self, id: Option<&str>) -> u32 {
@@ -722,7 +736,9 @@ impl Engine {
             (s != NONE).then(|| self.segment_ids.name(s))
         };
         let d = self.derive(case, clock_idx, segment);
+        let bus_epoch = self.account_business_offset(self.cases.created[row]);
         let t = &mut self.cases;
+        t.bus_epoch[row] = bus_epoch;
         t.clock[row] = clock_idx;
         t.first_reply[row] = d.first_reply;
         for k in [CAL, BUS] {
@@ -976,8 +992,10 @@ impl Engine {
         let customer = self.customer(c.customer_id);
         let case = self.case_ref(c.case_id);
         let clock = self.clock_for(team, agent);
+        let bus_epoch = self.account_business_offset(ms_opt(c.queued_at.or(c.attempted_at)));
         let t = &mut self.contacts;
         t.exists[row] = true;
+        t.bus_epoch[row] = bus_epoch;
         t.channel[row] = idx!(c.channel);
         t.outcome[row] = idx!(c.outcome);
         t.queued[row] = ms_opt(c.queued_at);
@@ -1052,6 +1070,25 @@ impl Engine {
                 x.wait = measure(x.from, x.at);
             }
             t.exchanges.set(row, &exchanges);
+        }
+    }
+
+    /// Business seconds of the account's schedule from 2000-01-01T00:00Z to `t` (negative
+    /// before it; NaN for no instant).
+    fn account_business_offset(&self, t: i64) -> f64 {
+        const EPOCH: i64 = 946_684_800_000;
+        if t == NO_TIME {
+            return f64::NAN;
+        }
+        let Some(i) = self.compiled.account_schedule else {
+            return (t - EPOCH) as f64 / 1000.0;
+        };
+        let s = &self.compiled.schedules[i as usize];
+        let (a, b) = (crate::time::ts(EPOCH), crate::time::ts(t));
+        if t >= EPOCH {
+            s.business_duration(a, b).as_secs_f64()
+        } else {
+            -s.business_duration(b, a).as_secs_f64()
         }
     }
 

@@ -236,6 +236,9 @@ pub(crate) struct Cases {
     /// (customer, type, tags) for FCR's repeat rule; 0 without a customer.
     pub repeat_key: Vec<u64>,
     pub next_of_customer: Vec<u32>,
+    /// Business seconds of the account's schedule from 2000-01-01 to the creation (so the
+    /// business time between two cases is a difference).
+    pub bus_epoch: Vec<f64>,
 }
 
 impl Cases {
@@ -274,6 +277,7 @@ impl Cases {
         grow(&mut self.sla, n, SlaCol::default());
         grow(&mut self.repeat_key, n, 0);
         grow(&mut self.next_of_customer, n, NONE);
+        grow(&mut self.bus_epoch, n, f64::NAN);
     }
 
     pub fn len(&self) -> usize {
@@ -320,6 +324,8 @@ pub(crate) struct Contacts {
     pub clock: Vec<u16>,
     /// Chat message exchanges.
     pub exchanges: Ragged<Exch>,
+    /// Business seconds of the account's schedule from 2000-01-01 to the arrival.
+    pub bus_epoch: Vec<f64>,
 }
 
 impl Contacts {
@@ -342,6 +348,7 @@ impl Contacts {
         grow(&mut self.customer, n, NONE);
         grow(&mut self.case, n, NONE);
         grow(&mut self.clock, n, NO_CLOCK);
+        grow(&mut self.bus_epoch, n, f64::NAN);
     }
 
     pub fn len(&self) -> usize {

@@ -244,6 +244,19 @@ impl LocalDays {
         LocalDays { starts, first }
     }
 
+    /// How many local days the range touches.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The index of local day `day` in the range.
+    #[inline]
+    pub fn index(&self, day: i32) -> Option<usize> {
+        usize::try_from(day - self.first)
+            .ok()
+            .filter(|&i| i < self.starts.len())
+    }
+
     /// When local day `day` starts (None outside the range).
     pub fn start_of(&self, day: i32) -> Option<i64> {
         usize::try_from(day - self.first)
@@ -254,7 +267,16 @@ impl LocalDays {
     /// The local day number (days since 1970-01-01) of `t`, for `t` in `[from, to)`.
     #[inline]
     pub fn day(&self, t: i64) -> i32 {
-        let i = self.starts.partition_point(|&x| x <= t).max(1) - 1;
+        // Days are 24 h ± 1 h: guess, then step to the day holding `t`.
+        let s = &self.starts;
+        let last = s.len() - 1;
+        let mut i = (t.saturating_sub(s[0]) / 86_400_000).clamp(0, last as i64) as usize;
+        while i < last && s[i + 1] <= t {
+            i += 1;
+        }
+        while i > 0 && s[i] > t {
+            i -= 1;
+        }
         self.first + i as i32
     }
 }

@@ -13,8 +13,9 @@ pub(crate) const NEVER: i64 = i64::MAX;
 /// An absent small enum value (priority, type …).
 pub(crate) const NO_U8: u8 = u8::MAX;
 
-/// FxHash (rustc's hasher): fast for the integer and short-string keys the engine uses. Not
-/// resistant to adversarial keys, which is fine for ids the account itself sends.
+/// FxHash (rustc's hasher) with an avalanche at the end: fast for the integer and short-string
+/// keys the engine uses. Not resistant to adversarial keys, which is fine for ids the account
+/// itself sends.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct FxHasher {
     hash: u64,
@@ -59,32 +60,85 @@ impl Hasher for FxHasher {
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
+    /// The multiply only carries low bits upwards; hashbrown picks buckets from the low bits
+    /// and tags from the high ones, so the state is finished with murmur3's avalanche.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
     }
 }
 
 pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
-pub(crate) type FxSet<K> = std::collections::HashSet<K, FxBuild>;
 
-/// Strings ↔ dense u32 ids, in first-seen order.
+/// Strings ↔ dense u32 ids, in first-seen order. Compact: the ids are kept once, end to end in
+/// one byte vector, and found through an open-addressing table of u32 slots (about 25 bytes per
+/// id of 10 characters, against about 90 for a `HashMap<Box<str>, u32>` plus a `Vec<Box<str>>`).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
-    map: FxMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
+    bytes: Vec<u8>,
+    /// `ends[k]` = end of id k in `bytes` (it starts at `ends[k - 1]`, or 0).
+    ends: Vec<u32>,
+    /// id + 1, or 0 for an empty slot; the length is a power of two, at most half full.
+    slots: Vec<u32>,
+}
+
+#[inline]
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.map.get(s) {
+        if self.slots.is_empty() {
+            self.slots = vec![0; 16];
+        }
+        let (slot, found) = self.find(s);
+        if let Some(id) = found {
             return id;
         }
-        let id = u32::try_from(self.names.len()).expect("fewer than 4 billion ids");
-        self.names.push(s.into());
-        self.map.insert(s.into(), id);
+        let id = u32::try_from(self.ends.len()).expect("fewer than 4 billion ids");
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.ends
+            .push(u32::try_from(self.bytes.len()).expect("ids shorter than 4 GiB in all"));
+        self.slots[slot] = id + 1;
+        if self.ends.len() * 2 > self.slots.len() {
+            self.rehash();
+        }
         id
+    }
+
+    /// The slot where `s` is or would go, and its id if it is there.
+    #[inline]
+    fn find(&self, s: &str) -> (usize, Option<u32>) {
+        let mask = self.slots.len() - 1;
+        let mut i = hash_str(s) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => return (i, None),
+                k if self.name(k - 1) == s => return (i, Some(k - 1)),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn rehash(&mut self) {
+        let size = self.slots.len() * 2;
+        let mut slots = vec![0u32; size];
+        for id in 0..self.ends.len() as u32 {
+            let mut i = hash_str(self.name(id)) as usize & (size - 1);
+            while slots[i] != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            slots[i] = id + 1;
+        }
+        self.slots = slots;
     }
 
     pub fn intern_opt(&mut self, s: Option<&str>) -> u32 {
@@ -92,15 +146,20 @@ impl Interner {
     }
 
     pub fn get(&self, s: &str) -> Option<u32> {
-        self.map.get(s).copied()
+        if self.slots.is_empty() {
+            return None;
+        }
+        self.find(s).1
     }
 
     pub fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        std::str::from_utf8(&self.bytes[start..self.ends[i] as usize]).expect("ids are UTF-8")
     }
 
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 }
 
@@ -210,5 +269,12 @@ mod tests {
         assert_eq!(i.name(1), "b");
         assert_eq!(i.get("c"), None);
         assert_eq!(i.intern_opt(None), NONE);
+        for k in 0..10_000 {
+            assert_eq!(i.intern(&format!("E-{k}")), k + 2);
+        }
+        for k in 0..10_000 {
+            assert_eq!(i.get(&format!("E-{k}")), Some(k + 2));
+            assert_eq!(i.name(k + 2), format!("E-{k}"));
+        }
     }
 }

@@ -12,48 +12,12 @@ use carekpi_domain::records::vocab::{CaseType, Channel, Outcome, Status};
 use carekpi_domain::working_time::TimeBasis;
 use jiff::SignedDuration;
 
-use super::{Column, Ctx, Opts, RowGroups, Table, contacts, count, duration_column, parts, rate};
+use super::{Anchor, Column, Ctx, Opts, Table, contacts, count, duration_column, parts, rate};
 use crate::engine::Engine;
 use crate::query::MetricValue;
 use crate::tables::{BUS, CAL, NO_CLOCK};
 use crate::time::{clock_of, ms, ts};
 use crate::util::{FxMap, NEVER, NO_TIME, NONE};
-
-/// Calls `f(row, cell, bucket)` for every row of a table (groups `g`) whose anchor instant is in
-/// the period; a row in several groups (tags) is called once per group.
-#[inline]
-pub(crate) fn scan(
-    ctx: &Ctx,
-    g: &RowGroups,
-    anchor: impl Fn(usize) -> i64,
-    mut f: impl FnMut(usize, usize, usize),
-) {
-    let nb = ctx.nb;
-    for row in 0..g.first.len() {
-        if g.first[row] == NONE {
-            continue;
-        }
-        let Some(b) = ctx.b.of(anchor(row)) else {
-            continue;
-        };
-        g.each(row, |gid| f(row, gid as usize * nb + b, b));
-    }
-}
-
-/// Calls `f(row, cell)` for every solved case: last solve in the bucket, still solved at its end.
-fn scan_solved(ctx: &Ctx, g: &RowGroups, mut f: impl FnMut(usize, usize)) {
-    let c = &ctx.e.cases;
-    scan(
-        ctx,
-        g,
-        |r| c.last_solve[r],
-        |r, cell, b| {
-            if c.reopen_after[r] >= ctx.b.end(b) {
-                f(r, cell);
-            }
-        },
-    );
-}
 
 #[inline]
 fn is_solved(status: u8) -> bool {
@@ -63,7 +27,7 @@ fn is_solved(status: u8) -> bool {
 /// open_cases: snapshot at the end of each bucket (or at `now` when earlier): cases created
 /// before it whose status then is `new` or `open` (waiting for the team; pending and on_hold
 /// wait for someone else). n = the count.
-pub(crate) fn open_cases(ctx: &mut Ctx) -> Column {
+pub(crate) fn open_cases(ctx: &Ctx) -> Column {
     snapshot(
         ctx,
         |s| s == Status::New as u8 || s == Status::Open as u8,
@@ -74,7 +38,7 @@ pub(crate) fn open_cases(ctx: &mut Ctx) -> Column {
 /// backlog: snapshot at the end of each bucket (or at `now`): unsolved cases (new, open, pending,
 /// on_hold) at least the backlog age old (default 24 business hours of the case's schedule: the
 /// snapshot is at or after the instant the case's business age reached 24 h). n = the count.
-pub(crate) fn backlog(ctx: &mut Ctx, o: &Opts) -> Column {
+pub(crate) fn backlog(ctx: &Ctx, o: &Opts) -> Column {
     let cfg = &ctx.e.config.backlog;
     let basis = match o.get("hours") {
         Some("calendar") => TimeBasis::Calendar,
@@ -107,7 +71,7 @@ fn backlog_from(e: &Engine, row: usize, k: usize, age_hours: f64) -> i64 {
 
 /// Counts, per bucket, the cases whose status just before the snapshot instant satisfies `want`
 /// (and, for the backlog, that are old enough: `age` = (clock, overridden age)).
-fn snapshot(ctx: &mut Ctx, want: impl Fn(u8) -> bool, age: Option<(usize, Option<f64>)>) -> Column {
+fn snapshot(ctx: &Ctx, want: impl Fn(u8) -> bool, age: Option<(usize, Option<f64>)>) -> Column {
     let g = ctx.table(Table::Cases);
     let e = ctx.e;
     let c = &e.cases;
@@ -200,33 +164,19 @@ pub(crate) fn standalone(e: &Engine, row: usize) -> bool {
 /// request_volume: cases created in the bucket + calls and chats arrived in it that are not part
 /// of a case and not blocked. contact_volume_by_channel (`by_channel`): the same, value = total,
 /// parts = per channel share % (value) and count (n).
-pub(crate) fn request_volume(ctx: &mut Ctx, by_channel: bool) -> Column {
-    let gc = ctx.table(Table::Cases);
-    let gk = ctx.table(Table::Contacts);
+pub(crate) fn request_volume(ctx: &Ctx, by_channel: bool) -> Column {
     let e = ctx.e;
     let nch = Channel::ALL.len();
     let ncells = ctx.ncells();
     let mut n = vec![0u64; ncells * nch];
-    scan(
-        ctx,
-        &gc,
-        |r| e.cases.created[r],
-        |r, cell, _| {
-            n[cell * nch + e.cases.channel[r] as usize] += 1;
-        },
-    );
-    scan(
-        ctx,
-        &gk,
-        |r| {
-            if standalone(e, r) {
-                e.contacts.arrived[r]
-            } else {
-                NO_TIME
-            }
-        },
-        |r, cell, _| n[cell * nch + e.contacts.channel[r] as usize] += 1,
-    );
+    ctx.cells(Anchor::CaseCreated).each(|r, cell| {
+        n[cell * nch + e.cases.channel[r] as usize] += 1;
+    });
+    ctx.cells(Anchor::ContactArrived).each(|r, cell| {
+        if standalone(e, r) {
+            n[cell * nch + e.contacts.channel[r] as usize] += 1;
+        }
+    });
     let values =
         (0..ncells)
             .map(|cell| {
@@ -250,22 +200,16 @@ pub(crate) fn request_volume(ctx: &mut Ctx, by_channel: bool) -> Column {
 /// frt: per case created in the bucket, creation (outbound: the first customer message) → the
 /// first public non-automatic agent reply, on the chosen clock; cases without a reply yet are
 /// not in it. Mean, median, p90; n = cases replied to.
-pub(crate) fn frt(ctx: &mut Ctx, o: &Opts) -> Column {
-    let g = ctx.table(Table::Cases);
+pub(crate) fn frt(ctx: &Ctx, o: &Opts) -> Column {
     let c = &ctx.e.cases;
     let h = o.hours();
     let mut cells = vec![Vec::new(); ctx.ncells()];
-    scan(
-        ctx,
-        &g,
-        |r| c.created[r],
-        |r, cell, _| {
-            let v = c.frt[h][r];
-            if !v.is_nan() {
-                cells[cell].push(v);
-            }
-        },
-    );
+    ctx.cells(Anchor::CaseCreated).each(|r, cell| {
+        let v = c.frt[h][r];
+        if !v.is_nan() {
+            cells[cell].push(v);
+        }
+    });
     duration_column(cells)
 }
 
@@ -273,43 +217,18 @@ pub(crate) fn frt(ctx: &mut Ctx, o: &Opts) -> Column {
 /// public agent reply) in the bucket of the reply; with `contacts=include` (default) also calls
 /// (queue wait, i.e. the ASA) and chats (their message exchanges, else their queue wait), in the
 /// bucket of the answer. Mean, median, p90; n = exchanges.
-pub(crate) fn avg_response_time(ctx: &mut Ctx, o: &Opts) -> Column {
-    let gc = ctx.table(Table::Cases);
+pub(crate) fn avg_response_time(ctx: &Ctx, o: &Opts) -> Column {
     let h = o.hours();
-    let include = o.get("contacts") != Some("exclude");
-    let gk = include.then(|| ctx.table(Table::Contacts));
-    let e = ctx.e;
-    let nb = ctx.nb;
+    let w = ctx.waits.as_ref().expect("waits prepared");
     let mut cells = vec![Vec::new(); ctx.ncells()];
-    for r in 0..gc.first.len() {
-        if gc.first[r] == NONE {
-            continue;
-        }
-        for x in e.cases.exchanges.get(r) {
-            if let Some(b) = ctx.b.of(x.at) {
-                gc.each(r, |gid| cells[gid as usize * nb + b].push(x.wait[h]));
-            }
-        }
-    }
-    if let Some(gk) = gk {
-        let k = &e.contacts;
-        for r in 0..gk.first.len() {
-            if gk.first[r] == NONE {
-                continue;
-            }
-            let xs = k.exchanges.get(r);
-            if xs.is_empty() {
-                let w = k.wait[h][r];
-                if let (false, Some(b)) = (w.is_nan(), ctx.b.of(k.answered[r])) {
-                    gk.each(r, |gid| cells[gid as usize * nb + b].push(w));
-                }
-            }
-            for x in xs {
-                if let Some(b) = ctx.b.of(x.at) {
-                    gk.each(r, |gid| cells[gid as usize * nb + b].push(x.wait[h]));
-                }
-            }
-        }
+    ctx.cells(Anchor::CaseExchange)
+        .each(|i, cell| cells[cell].push(w.case_wait[h][i]));
+    if o.get("contacts") != Some("exclude") {
+        ctx.cells(Anchor::ChatExchange)
+            .each(|i, cell| cells[cell].push(w.chat_wait[h][i]));
+        let k = &ctx.e.contacts;
+        ctx.cells(Anchor::ContactAnswered)
+            .each(|r, cell| cells[cell].push(k.wait[h][r]));
     }
     duration_column(cells)
 }
@@ -332,8 +251,7 @@ pub(crate) enum SolvedDuration {
 /// resolution_time, first_resolution_time, requester_wait_time, agent_wait_time, on_hold_time:
 /// one value per solved case (bucket of its last solve, still solved at the bucket's end; a case
 /// reopened and solved again counts once, with its last solve). Mean, median, p90; n = cases.
-pub(crate) fn solved_duration(ctx: &mut Ctx, o: &Opts, which: SolvedDuration) -> Column {
-    let g = ctx.table(Table::Cases);
+pub(crate) fn solved_duration(ctx: &Ctx, o: &Opts, which: SolvedDuration) -> Column {
     let c = &ctx.e.cases;
     let h = o.hours();
     let col = match which {
@@ -344,18 +262,18 @@ pub(crate) fn solved_duration(ctx: &mut Ctx, o: &Opts, which: SolvedDuration) ->
         SolvedDuration::OnHold => &c.on_hold[h],
     };
     let mut cells = vec![Vec::new(); ctx.ncells()];
-    scan_solved(ctx, &g, |r, cell| cells[cell].push(col[r]));
+    ctx.cells(Anchor::CaseSolved)
+        .each(|r, cell| cells[cell].push(col[r]));
     duration_column(cells)
 }
 
 /// reopen_rate: solved cases (bucket of the last solve, solved at its end) reopened at least
 /// once / solved cases × 100. n = solved cases.
-pub(crate) fn reopen_rate(ctx: &mut Ctx) -> Column {
-    let g = ctx.table(Table::Cases);
+pub(crate) fn reopen_rate(ctx: &Ctx) -> Column {
     let c = &ctx.e.cases;
     let n = ctx.ncells();
     let (mut num, mut den) = (vec![0u64; n], vec![0u64; n]);
-    scan_solved(ctx, &g, |r, cell| {
+    ctx.cells(Anchor::CaseSolved).each(|r, cell| {
         den[cell] += 1;
         num[cell] += u64::from(c.reopened[r]);
     });
@@ -375,11 +293,10 @@ pub(crate) fn rate_column(num: &[u64], den: &[u64]) -> Column {
 
 /// touches: public agent replies up to the last solve per solved case. Value: the share of the
 /// chosen bucket (default one-touch); parts: zero/one/two/multi-touch shares. n = solved cases.
-pub(crate) fn touches(ctx: &mut Ctx, o: &Opts) -> Column {
-    let g = ctx.table(Table::Cases);
+pub(crate) fn touches(ctx: &Ctx, o: &Opts) -> Column {
     let c = &ctx.e.cases;
     let mut n = vec![[0u64; 4]; ctx.ncells()];
-    scan_solved(ctx, &g, |r, cell| {
+    ctx.cells(Anchor::CaseSolved).each(|r, cell| {
         n[cell][usize::from(c.touches[r]).min(3)] += 1;
     });
     let pick = match o.get("bucket") {
@@ -409,55 +326,48 @@ pub(crate) fn touches(ctx: &mut Ctx, o: &Opts) -> Column {
 }
 
 impl Engine {
-    /// FCR's repeat rule index: case creation instants per (customer, type, tags), sorted.
-    pub(crate) fn repeats(&self) -> Arc<FxMap<u64, Vec<i64>>> {
-        let mut caches = self.caches.lock().expect("cache lock");
-        if let Some((generation, index)) = &caches.repeats
-            && *generation == self.generation
-        {
-            return index.clone();
-        }
-        let c = &self.cases;
-        let mut index: FxMap<u64, Vec<i64>> = FxMap::default();
-        for r in 0..c.len() {
-            if c.exists[r] && c.repeat_key[r] != 0 {
-                index.entry(c.repeat_key[r]).or_default().push(c.created[r]);
-            }
-        }
-        for v in index.values_mut() {
-            v.sort_unstable();
-        }
-        let index = Arc::new(index);
-        caches.repeats = Some((self.generation, index.clone()));
-        index
+    /// FCR's repeat rule for every case: a case from the same customer with the same type and
+    /// tags was created within the FCR window after the case's last solve.
+    pub(crate) fn repeat_flags(&self) -> Arc<Vec<bool>> {
+        self.derived(
+            |c| &mut c.repeat_flags,
+            || {
+                let c = &self.cases;
+                let mut index: FxMap<u64, Vec<i64>> = FxMap::default();
+                for r in 0..c.len() {
+                    if c.exists[r] && c.repeat_key[r] != 0 {
+                        index.entry(c.repeat_key[r]).or_default().push(c.created[r]);
+                    }
+                }
+                for v in index.values_mut() {
+                    v.sort_unstable();
+                }
+                let window = (self.config.fcr_window_days * 86_400_000.0) as i64;
+                (0..c.len())
+                    .map(|r| {
+                        let solve = c.last_solve[r];
+                        if !c.exists[r] || c.repeat_key[r] == 0 || solve == NO_TIME {
+                            return false;
+                        }
+                        let created = &index[&c.repeat_key[r]];
+                        let i = created.partition_point(|&t| t <= solve);
+                        i < created.len() && created[i] <= solve.saturating_add(window)
+                    })
+                    .collect()
+            },
+        )
     }
 }
 
 /// The cases part of FCR, per cell: (FCR cases, solved cases).
-fn fcr_cases(ctx: &mut Ctx) -> (Vec<u64>, Vec<u64>) {
-    let g = ctx.table(Table::Cases);
-    let e = ctx.e;
-    let c = &e.cases;
-    let repeats = e.repeats();
-    let window = (e.config.fcr_window_days * 86_400_000.0) as i64;
+fn fcr_cases(ctx: &Ctx) -> (Vec<u64>, Vec<u64>) {
+    let c = &ctx.e.cases;
+    let repeated = ctx.repeat_flags.as_ref().expect("repeat flags prepared");
     let n = ctx.ncells();
     let (mut num, mut den) = (vec![0u64; n], vec![0u64; n]);
-    scan_solved(ctx, &g, |r, cell| {
+    ctx.cells(Anchor::CaseSolved).each(|r, cell| {
         den[cell] += 1;
-        if c.touches[r] != 1 || c.reopened[r] {
-            return;
-        }
-        let key = c.repeat_key[r];
-        if key != 0
-            && let Some(created) = repeats.get(&key)
-        {
-            let solve = c.last_solve[r];
-            let i = created.partition_point(|&t| t <= solve);
-            if i < created.len() && created[i] <= solve.saturating_add(window) {
-                return;
-            }
-        }
-        num[cell] += 1;
+        num[cell] += u64::from(c.touches[r] == 1 && !c.reopened[r] && !repeated[r]);
     });
     (num, den)
 }
@@ -467,9 +377,7 @@ fn fcr_cases(ctx: &mut Ctx) -> (Vec<u64>, Vec<u64>) {
 /// the FCR window (7 days) after the last solve / solved cases; contacts — answered calls and
 /// chats with resolved_first_contact true / those with the flag set; combined — both numerators
 /// over both denominators. × 100. Value and n: the chosen scope (default cases); parts: all three.
-pub(crate) fn fcr(ctx: &mut Ctx, o: &Opts) -> Column {
-    // Both tables' groups first, so both parts have every cell.
-    ctx.table(Table::Contacts);
+pub(crate) fn fcr(ctx: &Ctx, o: &Opts) -> Column {
     let (cn, cd) = fcr_cases(ctx);
     let (kn, kd) = contacts::fcr_contacts(ctx);
     let ncells = ctx.ncells();
@@ -506,28 +414,16 @@ pub(crate) fn fcr(ctx: &mut Ctx, o: &Opts) -> Column {
 /// complaint_resolution_rate: complaints solved and never reopened, counted in the bucket of
 /// their last solve when solved at its end / complaints received (created) in the bucket × 100.
 /// n = complaints received.
-pub(crate) fn complaint_resolution_rate(ctx: &mut Ctx) -> Column {
-    let g = ctx.table(Table::Cases);
+pub(crate) fn complaint_resolution_rate(ctx: &Ctx) -> Column {
     let c = &ctx.e.cases;
     let complaint = CaseType::Complaint as u8;
     let n = ctx.ncells();
     let (mut num, mut den) = (vec![0u64; n], vec![0u64; n]);
-    scan(
-        ctx,
-        &g,
-        |r| {
-            if c.ctype[r] == complaint {
-                c.created[r]
-            } else {
-                NO_TIME
-            }
-        },
-        |_, cell, _| den[cell] += 1,
-    );
-    scan_solved(ctx, &g, |r, cell| {
-        if c.ctype[r] == complaint && !c.reopened[r] {
-            num[cell] += 1;
-        }
+    ctx.cells(Anchor::CaseCreated).each(|r, cell| {
+        den[cell] += u64::from(c.ctype[r] == complaint);
+    });
+    ctx.cells(Anchor::CaseSolved).each(|r, cell| {
+        num[cell] += u64::from(c.ctype[r] == complaint && !c.reopened[r]);
     });
     rate_column(&num, &den)
 }
@@ -559,21 +455,16 @@ fn solved_since(e: &Engine, r: usize, since: i64, end: i64) -> bool {
 /// resolution_rate: cases assigned in the bucket (first assigned to their current agent, else
 /// team, else created) that were solved in the same bucket after the assignment and are solved at
 /// its end / cases assigned in the bucket × 100. n = cases assigned.
-pub(crate) fn resolution_rate(ctx: &mut Ctx) -> Column {
-    let g = ctx.table(Table::Cases);
+pub(crate) fn resolution_rate(ctx: &Ctx) -> Column {
     let e = ctx.e;
     let c = &e.cases;
+    let nb = ctx.nb;
     let n = ctx.ncells();
     let (mut num, mut den) = (vec![0u64; n], vec![0u64; n]);
-    scan(
-        ctx,
-        &g,
-        |r| c.assigned_at[r],
-        |r, cell, b| {
-            den[cell] += 1;
-            num[cell] += u64::from(solved_since(e, r, c.assigned_at[r], ctx.b.end(b)));
-        },
-    );
+    ctx.cells(Anchor::CaseAssigned).each(|r, cell| {
+        den[cell] += 1;
+        num[cell] += u64::from(solved_since(e, r, c.assigned_at[r], ctx.b.end(cell % nb)));
+    });
     rate_column(&num, &den)
 }
 
@@ -581,34 +472,22 @@ pub(crate) fn resolution_rate(ctx: &mut Ctx) -> Column {
 /// `now` (every such target met, or one breached) and whose due time (their latest target due
 /// time) is in the bucket: all met / decided × 100. Parts: breached targets by kind (first_reply,
 /// next_reply, resolution) of the cases with any SLA target due in the bucket. n = decided cases.
-pub(crate) fn sla_compliance(ctx: &mut Ctx) -> Column {
-    let g = ctx.table(Table::Cases);
+pub(crate) fn sla_compliance(ctx: &Ctx) -> Column {
     let c = &ctx.e.cases;
     let now = ctx.now;
     let n = ctx.ncells();
     let (mut num, mut den) = (vec![0u64; n], vec![0u64; n]);
     let mut breaches = vec![[0u64; 3]; n];
-    scan(
-        ctx,
-        &g,
-        |r| {
-            if c.sla[r].has_any {
-                c.sla[r].due
-            } else {
-                NO_TIME
-            }
-        },
-        |r, cell, _| {
-            let s = &c.sla[r];
-            if let Some(met) = s.met_at(now) {
-                den[cell] += 1;
-                num[cell] += u64::from(met);
-            }
-            for (k, x) in s.breaches_at(now).iter().enumerate() {
-                breaches[cell][k] += u64::from(*x);
-            }
-        },
-    );
+    ctx.cells(Anchor::CaseSlaDue).each(|r, cell| {
+        let s = &c.sla[r];
+        if let Some(met) = s.met_at(now) {
+            den[cell] += 1;
+            num[cell] += u64::from(met);
+        }
+        for (k, x) in s.breaches_at(now).iter().enumerate() {
+            breaches[cell][k] += u64::from(*x);
+        }
+    });
     let names = ["first_reply", "next_reply", "resolution"];
     let values = (0..n)
         .map(|cell| {

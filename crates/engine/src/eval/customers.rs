@@ -1,47 +1,262 @@
 //! Customer-experience metrics: surveys (NPS, CSAT, CES), QA (IQS), SERVQUAL, feedback and
 //! reviews, the customer base (engagement, churn, retention, referral, CLV, returning customers),
 //! complaints per customer served, and the time between a customer's contacts.
+//!
+//! Distinct customers are counted customer by customer over [`Activities`] (each customer's
+//! cases, calls, chats and orders in time order, built once per version of the data), so no
+//! metric needs a global hash set.
+
+use std::sync::Arc;
 
 use carekpi_domain::records::vocab::{CaseType, Dimension as Rater, Outcome, SurveyKind};
+use rayon::prelude::*;
 
-use super::cases::{rate_column, scan, standalone};
-use super::{Column, Ctx, Opts, Table, count, duration_column, mean, parts, rate};
-use crate::engine::servqual_dimension;
+use super::cases::{rate_column, standalone};
+use super::{Anchor, Cells, Column, Ctx, Opts, Table, count, duration_column, mean, parts, rate};
+use crate::engine::{Engine, servqual_dimension};
 use crate::query::MetricValue;
-use crate::tables::{BUS, CAL, NO_CLOCK};
-use crate::time::{clock_of, ts};
-use crate::util::{FxMap, FxSet, NEVER, NO_TIME, NONE};
+use crate::tables::CAL;
+use crate::util::{NO_TIME, NONE};
 
-fn survey_anchor<'e>(ctx: &Ctx<'e>, kind: SurveyKind) -> impl Fn(usize) -> i64 + 'e {
-    let s = &ctx.e.surveys;
-    move |r| {
-        if s.kind[r] == kind as u8 {
-            s.at[r]
-        } else {
-            NO_TIME
+/// What a customer did: a case created, a call or chat arrived, an order placed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Act {
+    pub t: i64,
+    /// The account schedule's business seconds since 2000 at `t`.
+    pub bus: f64,
+    pub row: u32,
+    pub kind: u8,
+    pub flags: u8,
+}
+
+pub(crate) const CASE: u8 = 0;
+pub(crate) const CONTACT: u8 = 1;
+pub(crate) const ORDER: u8 = 2;
+/// A call or chat that is a contact of its own ([`standalone`]).
+const STANDALONE: u8 = 1;
+/// An answered call or chat.
+const ANSWERED: u8 = 2;
+/// An order in the CLV currency.
+const IN_CURRENCY: u8 = 4;
+/// Kind and flag bits as stored in [`Activities`].
+const KIND: u8 = 3;
+const STANDALONE_BIT: u8 = STANDALONE << 2;
+const ANSWERED_BIT: u8 = ANSWERED << 2;
+const IN_CURRENCY_BIT: u8 = IN_CURRENCY << 2;
+
+/// Every customer's activities, in time order (compressed rows: `start[c]..start[c + 1]`), as
+/// columns: the metrics that need only the kind read one byte per activity.
+pub(crate) struct Activities {
+    start: Vec<u32>,
+    t: Vec<i64>,
+    bus: Vec<f64>,
+    row: Vec<u32>,
+    /// The kind (low two bits) and flags.
+    kind: Vec<u8>,
+}
+
+impl Activities {
+    fn range(&self, customer: usize) -> std::ops::Range<usize> {
+        self.start[customer] as usize..self.start[customer + 1] as usize
+    }
+
+    fn customers(&self) -> usize {
+        self.start.len() - 1
+    }
+}
+
+impl Engine {
+    /// The per-customer activities, built once per version of the data.
+    pub(crate) fn activities(&self) -> Arc<Activities> {
+        self.derived(|c| &mut c.activities, || self.build_activities())
+    }
+
+    fn build_activities(&self) -> Activities {
+        let n = self.customers.exists.len();
+        let mut all: Vec<(u32, Act)> = Vec::new();
+        let c = &self.cases;
+        for r in 0..c.len() {
+            if c.exists[r] && c.customer[r] != NONE {
+                let a = Act {
+                    t: c.created[r],
+                    bus: c.bus_epoch[r],
+                    row: r as u32,
+                    kind: CASE,
+                    flags: 0,
+                };
+                all.push((c.customer[r], a));
+            }
+        }
+        let k = &self.contacts;
+        for r in 0..k.len() {
+            if k.exists[r] && k.customer[r] != NONE && k.arrived[r] != NO_TIME {
+                let flags = if standalone(self, r) { STANDALONE } else { 0 }
+                    | if k.outcome[r] == Outcome::Answered as u8 {
+                        ANSWERED
+                    } else {
+                        0
+                    };
+                let a = Act {
+                    t: k.arrived[r],
+                    bus: k.bus_epoch[r],
+                    row: r as u32,
+                    kind: CONTACT,
+                    flags,
+                };
+                all.push((k.customer[r], a));
+            }
+        }
+        let o = &self.orders;
+        let currency = self
+            .config
+            .clv
+            .currency
+            .as_deref()
+            .map(|c| self.currency_ids.get(c).unwrap_or(NONE));
+        for r in 0..o.at.len() {
+            if o.customer[r] != NONE {
+                let flags = if currency.is_none_or(|c| c == o.currency[r]) {
+                    IN_CURRENCY
+                } else {
+                    0
+                };
+                let a = Act {
+                    t: o.at[r],
+                    bus: f64::NAN,
+                    row: r as u32,
+                    kind: ORDER,
+                    flags,
+                };
+                all.push((o.customer[r], a));
+            }
+        }
+        all.par_sort_unstable_by_key(|(c, a)| (*c, a.t, a.kind, a.row));
+        let mut start = vec![0u32; n + 1];
+        for (customer, _) in &all {
+            start[*customer as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        Activities {
+            start,
+            t: all.iter().map(|(_, a)| a.t).collect(),
+            bus: all.iter().map(|(_, a)| a.bus).collect(),
+            row: all.iter().map(|(_, a)| a.row).collect(),
+            kind: all.iter().map(|(_, a)| a.kind | a.flags << 2).collect(),
         }
     }
 }
 
+/// The cell of every activity (in [`Activities`] order) for a query: its case's, call's or
+/// order's cell; with `multi`, some rows are in several groups and [`act_cells_each`] also reads
+/// the extra cells.
+pub(crate) struct ActCells {
+    pub main: Vec<u32>,
+    pub multi: bool,
+}
+
+impl ActCells {
+    pub(crate) fn new(acts: &Activities, cases: &Cells, contacts: &Cells, orders: &Cells) -> Self {
+        let pick = |kind: u8| match kind & KIND {
+            CASE => cases,
+            CONTACT => contacts,
+            _ => orders,
+        };
+        ActCells {
+            main: acts
+                .kind
+                .par_iter()
+                .zip(acts.row.par_iter())
+                .map(|(&k, &row)| pick(k).main[row as usize])
+                .collect(),
+            multi: !(cases.extra.is_empty()
+                && contacts.extra.is_empty()
+                && orders.extra.is_empty()),
+        }
+    }
+}
+
+/// Calls `f(cell)` for every cell of activity `i`.
+#[inline]
+fn act_cells_each(ctx: &Ctx, acts: &Activities, i: usize, mut f: impl FnMut(usize)) {
+    let ac = ctx.act_cells.as_ref().expect("activity cells prepared");
+    if !ac.multi {
+        let c = ac.main[i];
+        if c != NONE {
+            f(c as usize);
+        }
+        return;
+    }
+    let cells = match acts.kind[i] & KIND {
+        CASE => ctx.cells(Anchor::CaseCreated),
+        CONTACT => ctx.cells(Anchor::ContactArrived),
+        _ => ctx.cells(Anchor::OrderAt),
+    };
+    cells_of(cells, acts.row[i] as usize, f);
+}
+
+/// Calls `f(cell)` for every cell of `row` in `cells`.
+#[inline]
+fn cells_of(cells: &Cells, row: usize, mut f: impl FnMut(usize)) {
+    let c = cells.main[row];
+    if c != NONE {
+        f(c as usize);
+    }
+    if !cells.extra.is_empty() {
+        let i = cells.extra.partition_point(|&(r, _)| (r as usize) < row);
+        for &(r, cell) in &cells.extra[i..] {
+            if r as usize != row {
+                break;
+            }
+            f(cell as usize);
+        }
+    }
+}
+
+/// Runs `f(customer, acc)` over every customer in parallel chunks, each with its own
+/// accumulator, and returns the accumulators.
+fn per_customer<A: Send>(
+    acts: &Activities,
+    init: impl Fn() -> A + Sync,
+    f: impl Fn(usize, &mut A) + Sync,
+) -> Vec<A> {
+    let n = acts.customers();
+    let step = 16 * 1024;
+    (0..n.div_ceil(step))
+        .into_par_iter()
+        .map(|i| {
+            let mut acc = init();
+            for c in i * step..((i + 1) * step).min(n) {
+                f(c, &mut acc);
+            }
+            acc
+        })
+        .collect()
+}
+
+fn survey_cells(ctx: &Ctx, kind: SurveyKind, mut f: impl FnMut(usize, usize)) {
+    let s = &ctx.e.surveys;
+    ctx.cells(Anchor::SurveyAt).each(|r, cell| {
+        if s.kind[r] == kind as u8 {
+            f(r, cell);
+        }
+    });
+}
+
 /// nps: % promoters (9–10) − % detractors (0–6) over the NPS responses answered in the bucket.
 /// n = responses; parts: promoters, passives, detractors (% of responses).
-pub(crate) fn nps(ctx: &mut Ctx) -> Column {
-    let g = ctx.table(Table::Surveys);
+pub(crate) fn nps(ctx: &Ctx) -> Column {
     let s = &ctx.e.surveys;
     let mut k = vec![[0u64; 3]; ctx.ncells()];
-    scan(
-        ctx,
-        &g,
-        survey_anchor(ctx, SurveyKind::Nps),
-        |r, cell, _| {
-            let i = match s.score[r] {
-                x if x >= 9.0 => 0,
-                x if x >= 7.0 => 1,
-                _ => 2,
-            };
-            k[cell][i] += 1;
-        },
-    );
+    survey_cells(ctx, SurveyKind::Nps, |r, cell| {
+        let i = match s.score[r] {
+            x if x >= 9.0 => 0,
+            x if x >= 7.0 => 1,
+            _ => 2,
+        };
+        k[cell][i] += 1;
+    });
     let values = k
         .iter()
         .map(|&[p, m, d]| {
@@ -64,23 +279,23 @@ pub(crate) fn nps(ctx: &mut Ctx) -> Column {
 }
 
 /// csat: responses at or above the satisfied threshold (4 of 5: a 3 is not satisfied) /
-/// responses × 100; csat_mean (`mean`): the mean score on the configured scale. n = responses.
-pub(crate) fn csat(ctx: &mut Ctx, mean_score: bool) -> Column {
+/// responses × 100; csat_mean (`mean_score`): the mean score on the configured scale.
+/// n = responses.
+pub(crate) fn csat(ctx: &Ctx, mean_score: bool) -> Column {
     survey_column(ctx, SurveyKind::Csat, mean_score)
 }
 
 /// ces: the mean score on 1–7; ces_easy_pct (`easy`): responses ≥ 5 / responses × 100.
 /// n = responses.
-pub(crate) fn ces(ctx: &mut Ctx, easy: bool) -> Column {
+pub(crate) fn ces(ctx: &Ctx, easy: bool) -> Column {
     survey_column(ctx, SurveyKind::Ces, !easy)
 }
 
-fn survey_column(ctx: &mut Ctx, kind: SurveyKind, mean_score: bool) -> Column {
-    let g = ctx.table(Table::Surveys);
+fn survey_column(ctx: &Ctx, kind: SurveyKind, mean_score: bool) -> Column {
     let s = &ctx.e.surveys;
     let n = ctx.ncells();
     let (mut sum, mut good, mut k) = (vec![0.0; n], vec![0u64; n], vec![0u64; n]);
-    scan(ctx, &g, survey_anchor(ctx, kind), |r, cell, _| {
+    survey_cells(ctx, kind, |r, cell| {
         sum[cell] += s.score[r];
         good[cell] += u64::from(s.good[r]);
         k[cell] += 1;
@@ -97,40 +312,26 @@ fn survey_column(ctx: &mut Ctx, kind: SurveyKind, mean_score: bool) -> Column {
 
 /// iqs: mean over the QA reviews made in the bucket of (Σ score × weight) / (Σ max × weight) ×
 /// 100. n = reviews.
-pub(crate) fn iqs(ctx: &mut Ctx) -> Column {
-    let g = ctx.table(Table::Qa);
+pub(crate) fn iqs(ctx: &Ctx) -> Column {
     let q = &ctx.e.qa;
     let n = ctx.ncells();
     let (mut sum, mut k) = (vec![0.0; n], vec![0u64; n]);
-    scan(
-        ctx,
-        &g,
-        |r| q.at[r],
-        |r, cell, _| {
-            if !q.pct[r].is_nan() {
-                sum[cell] += q.pct[r];
-                k[cell] += 1;
-            }
-        },
-    );
+    ctx.cells(Anchor::QaAt).each(|r, cell| {
+        if !q.pct[r].is_nan() {
+            sum[cell] += q.pct[r];
+            k[cell] += 1;
+        }
+    });
     Column {
         values: sum.iter().zip(&k).map(|(&s, &n)| mean(s, n)).collect(),
         empty: MetricValue::none(),
     }
 }
 
-/// Adds 1 to `diff` over the buckets `[from, to)` of each group of `row`.
-fn range_add(
-    diff: &mut [i64],
-    nb: usize,
-    gids: impl IntoIterator<Item = u32>,
-    from: usize,
-    to: usize,
-) {
-    if from >= to {
-        return;
-    }
-    for gid in gids {
+/// Adds 1 over the buckets `[from, to)` of group `gid` in a difference array.
+#[inline]
+fn range_add(diff: &mut [i64], nb: usize, gid: u32, from: usize, to: usize) {
+    if from < to {
         let base = gid as usize * (nb + 1);
         diff[base + from] += 1;
         diff[base + to] -= 1;
@@ -150,19 +351,23 @@ fn prefix(diff: &[i64], nb: usize) -> Vec<u64> {
     out
 }
 
-/// Customers (records) per cell: (active at the bucket's start, active at its end, acquired in
-/// it, churned in it, active at any time in it). Active at instant t: acquired at or before t
-/// (or no acquisition date) and not ended by t; "at the end" of `[s, e)` is just before e.
-struct Base {
+/// Customer records per cell. Active at instant t: acquired at or before t (or without an
+/// acquisition date) and not ended by t; "at the end" of `[s, e)` is just before e.
+pub(crate) struct Base {
     at_start: Vec<u64>,
     at_end: Vec<u64>,
+    /// Active at some time in the bucket: acquired before its end, not ended before its start.
     overlapping: Vec<u64>,
     acquired: Vec<u64>,
     referred: Vec<u64>,
     churned: Vec<u64>,
 }
 
-fn customer_base(ctx: &mut Ctx) -> Base {
+fn customer_base<'c>(ctx: &'c Ctx) -> &'c Base {
+    ctx.base.get_or_init(|| count_base(ctx))
+}
+
+fn count_base(ctx: &Ctx) -> Base {
     let g = ctx.table(Table::Customers);
     let c = &ctx.e.customers;
     let nb = ctx.nb;
@@ -171,61 +376,36 @@ fn customer_base(ctx: &mut Ctx) -> Base {
     let (mut s, mut e, mut o) = (vec![0i64; size], vec![0i64; size], vec![0i64; size]);
     let starts = &ctx.b.starts[..nb];
     let ends = &ctx.b.starts[1..];
-    let mut gids = Vec::new();
     for r in 0..g.first.len() {
         if g.first[r] == NONE {
             continue;
         }
-        gids.clear();
-        g.each(r, |gid| gids.push(gid));
         let (born, gone) = (c.created[r], c.ended[r]);
-        // start s: born ≤ s < gone
-        range_add(
-            &mut s,
-            nb,
-            gids.iter().copied(),
+        let s_range = (
             starts.partition_point(|&x| x < born),
             starts.partition_point(|&x| x < gone),
         );
-        // end e: born < e ≤ gone
-        range_add(
-            &mut e,
-            nb,
-            gids.iter().copied(),
+        let e_range = (
             ends.partition_point(|&x| x <= born),
             ends.partition_point(|&x| x <= gone),
         );
-        // overlapping [s, e): born < e and gone ≥ s
-        range_add(
-            &mut o,
-            nb,
-            gids.iter().copied(),
+        let o_range = (
             ends.partition_point(|&x| x <= born),
             starts.partition_point(|&x| x <= gone),
         );
+        g.each(r, |gid| {
+            range_add(&mut s, nb, gid, s_range.0, s_range.1);
+            range_add(&mut e, nb, gid, e_range.0, e_range.1);
+            range_add(&mut o, nb, gid, o_range.0, o_range.1);
+        });
     }
     let (mut acquired, mut referred, mut churned) = (vec![0u64; n], vec![0u64; n], vec![0u64; n]);
-    scan(
-        ctx,
-        &g,
-        |r| c.created[r],
-        |r, cell, _| {
-            acquired[cell] += 1;
-            referred[cell] += u64::from(c.referral[r]);
-        },
-    );
-    scan(
-        ctx,
-        &g,
-        |r| {
-            if c.ended[r] == NEVER {
-                NO_TIME
-            } else {
-                c.ended[r]
-            }
-        },
-        |_, cell, _| churned[cell] += 1,
-    );
+    ctx.cells(Anchor::CustomerCreated).each(|r, cell| {
+        acquired[cell] += 1;
+        referred[cell] += u64::from(c.referral[r]);
+    });
+    ctx.cells(Anchor::CustomerEnded)
+        .each(|_, cell| churned[cell] += 1);
     Base {
         at_start: prefix(&s, nb),
         at_end: prefix(&e, nb),
@@ -238,14 +418,14 @@ fn customer_base(ctx: &mut Ctx) -> Base {
 
 /// churn_rate: customers whose relationship ended in the bucket / customers active at its start
 /// × 100. n = customers active at the start.
-pub(crate) fn churn_rate(ctx: &mut Ctx) -> Column {
+pub(crate) fn churn_rate(ctx: &Ctx) -> Column {
     let b = customer_base(ctx);
     rate_column(&b.churned, &b.at_start)
 }
 
 /// retention_rate: (customers active at the bucket's end − customers acquired in it) / customers
 /// active at its start × 100. n = customers active at the start.
-pub(crate) fn retention_rate(ctx: &mut Ctx) -> Column {
+pub(crate) fn retention_rate(ctx: &Ctx) -> Column {
     let b = customer_base(ctx);
     Column {
         values: (0..b.at_start.len())
@@ -260,7 +440,7 @@ pub(crate) fn retention_rate(ctx: &mut Ctx) -> Column {
 
 /// referral_rate: customers acquired in the bucket through a referral (acquisition_channel
 /// `referral`) / customers acquired in it × 100. n = customers acquired.
-pub(crate) fn referral_rate(ctx: &mut Ctx) -> Column {
+pub(crate) fn referral_rate(ctx: &Ctx) -> Column {
     let b = customer_base(ctx);
     rate_column(&b.referred, &b.acquired)
 }
@@ -268,8 +448,7 @@ pub(crate) fn referral_rate(ctx: &mut Ctx) -> Column {
 /// engagement: engagement events in the bucket (of the `activity` option, else all) / active
 /// customers (customer records whose relationship overlaps the bucket: acquired before its end,
 /// not ended before its start). n = events; parts: per activity, events per active customer.
-pub(crate) fn engagement(ctx: &mut Ctx, o: &Opts) -> Column {
-    let g = ctx.table(Table::Engagement);
+pub(crate) fn engagement(ctx: &Ctx, o: &Opts) -> Column {
     let base = customer_base(ctx);
     let e = ctx.e;
     let t = &e.engagement;
@@ -277,37 +456,27 @@ pub(crate) fn engagement(ctx: &mut Ctx, o: &Opts) -> Column {
         .get("activity")
         .map(|a| e.activity_ids.get(a.trim()).unwrap_or(NONE));
     let n = ctx.ncells();
-    let mut events = vec![0u64; n];
-    let mut by_activity: FxMap<(u32, u32), u64> = FxMap::default();
-    scan(
-        ctx,
-        &g,
-        |r| {
-            if only.is_none_or(|a| a == t.activity[r]) {
-                t.at[r]
-            } else {
-                NO_TIME
-            }
-        },
-        |r, cell, _| {
-            events[cell] += 1;
-            *by_activity.entry((cell as u32, t.activity[r])).or_default() += 1;
-        },
-    );
-    let mut per_cell: Vec<Vec<(u32, u64)>> = vec![Vec::new(); n];
-    for ((cell, a), k) in by_activity {
-        per_cell[cell as usize].push((a, k));
-    }
+    let na = e.activity_ids.len();
+    let mut by_activity = vec![0u64; n * na];
+    ctx.cells(Anchor::EngagementAt).each(|r, cell| {
+        if only.is_none_or(|a| a == t.activity[r]) {
+            by_activity[cell * na + t.activity[r] as usize] += 1;
+        }
+    });
     let values = (0..n)
         .map(|cell| {
-            let active = base.overlapping.get(cell).copied().unwrap_or(0);
+            let per_activity = &by_activity[cell * na..(cell + 1) * na];
+            let events: u64 = per_activity.iter().sum();
+            let active = base.overlapping[cell];
             let per = |k: u64| (active > 0).then(|| k as f64 / active as f64);
-            let mut v = MetricValue::of(per(events[cell]), events[cell]);
-            if !per_cell[cell].is_empty() {
+            let mut v = MetricValue::of(per(events), events);
+            if events > 0 {
                 v.parts = parts(
-                    per_cell[cell]
+                    per_activity
                         .iter()
-                        .map(|&(a, k)| (e.activity_ids.name(a).to_string(), per(k), k)),
+                        .enumerate()
+                        .filter(|(_, k)| **k > 0)
+                        .map(|(a, &k)| (e.activity_ids.name(a as u32).to_string(), per(k), k)),
                 );
             }
             v
@@ -328,8 +497,7 @@ const YEAR_DAYS: f64 = 365.2425;
 /// annual churn = churned / active at the start × (365.2425 / days). No data without orders or
 /// without churn (an infinite lifespan). n = orders; parts: aov, orders_per_customer_year,
 /// lifespan_years.
-pub(crate) fn clv(ctx: &mut Ctx) -> Column {
-    let g = ctx.table(Table::Orders);
+pub(crate) fn clv(ctx: &Ctx) -> Column {
     let base = customer_base(ctx);
     let e = ctx.e;
     let t = &e.orders;
@@ -339,29 +507,34 @@ pub(crate) fn clv(ctx: &mut Ctx) -> Column {
         .currency
         .as_deref()
         .map(|c| e.currency_ids.get(c).unwrap_or(NONE));
+    let counts = |r: usize| currency.is_none_or(|c| c == t.currency[r]);
     let n = ctx.ncells();
     let (mut sum, mut orders) = (vec![0.0; n], vec![0u64; n]);
-    let mut buyers: FxSet<(u32, u32)> = FxSet::default();
-    scan(
-        ctx,
-        &g,
-        |r| {
-            if currency.is_none_or(|c| c == t.currency[r]) {
-                t.at[r]
-            } else {
-                NO_TIME
-            }
-        },
-        |r, cell, _| {
+    ctx.cells(Anchor::OrderAt).each(|r, cell| {
+        if counts(r) {
             sum[cell] += t.amount[r];
             orders[cell] += 1;
-            buyers.insert((cell as u32, t.customer[r]));
+        }
+    });
+    // Distinct ordering customers per cell.
+    let acts = ctx.activities.as_ref().expect("activities prepared");
+    let parts_: Vec<Vec<u64>> = per_customer(
+        acts,
+        || (vec![0u64; n], Vec::new()),
+        |c, (buyers, local): &mut (Vec<u64>, Vec<usize>)| {
+            local.clear();
+            for i in acts.range(c) {
+                if acts.kind[i] == ORDER | IN_CURRENCY_BIT {
+                    act_cells_each(ctx, acts, i, |cell| local.push(cell));
+                }
+            }
+            distinct(local, buyers);
         },
-    );
-    let mut customers = vec![0u64; n];
-    for (cell, _) in buyers {
-        customers[cell as usize] += 1;
-    }
+    )
+    .into_iter()
+    .map(|(b, _)| b)
+    .collect();
+    let customers: Vec<u64> = (0..n).map(|i| parts_.iter().map(|p| p[i]).sum()).collect();
     let nb = ctx.nb;
     let margin = e.config.clv.gross_margin.unwrap_or(1.0);
     let values = (0..n)
@@ -400,96 +573,86 @@ pub(crate) fn clv(ctx: &mut Ctx) -> Column {
     }
 }
 
+/// Sums per-chunk count vectors.
+fn sum_counts(parts: Vec<Vec<u64>>, n: usize) -> Vec<u64> {
+    let mut out = vec![0u64; n];
+    for p in parts {
+        for (o, x) in out.iter_mut().zip(p) {
+            *o += x;
+        }
+    }
+    out
+}
+
 /// returning_customers: distinct customers with an order or a contact (a case, or a call or chat
 /// not part of a case and not blocked) in the bucket who also had one before the bucket's start.
 /// n = the count.
-pub(crate) fn returning_customers(ctx: &mut Ctx) -> Column {
-    let gc = ctx.table(Table::Cases);
-    let gk = ctx.table(Table::Contacts);
-    let go = ctx.table(Table::Orders);
-    let e = ctx.e;
-    let mut first = vec![i64::MAX; e.customers.exists.len()];
-    let c = &e.cases;
-    let k = &e.contacts;
-    let o = &e.orders;
-    let mut note = |customer: u32, t: i64| {
-        if customer != NONE && t != NO_TIME {
-            let f = &mut first[customer as usize];
-            *f = (*f).min(t);
-        }
-    };
-    for r in 0..c.len() {
-        if c.exists[r] {
-            note(c.customer[r], c.created[r]);
-        }
-    }
-    for r in 0..k.len() {
-        if standalone(e, r) {
-            note(k.customer[r], k.arrived[r]);
-        }
-    }
-    for r in 0..o.at.len() {
-        note(o.customer[r], o.at[r]);
-    }
-    let mut seen: FxSet<(u32, u32)> = FxSet::default();
+pub(crate) fn returning_customers(ctx: &Ctx) -> Column {
+    let acts = ctx.activities.as_ref().expect("activities prepared");
+    let n = ctx.ncells();
+    let nb = ctx.nb;
     let starts = &ctx.b.starts;
-    let mut visit = |customer: u32, cell: usize, b: usize| {
-        if customer != NONE && first[customer as usize] < starts[b] {
-            seen.insert((cell as u32, customer));
-        }
-    };
-    scan(
-        ctx,
-        &gc,
-        |r| c.created[r],
-        |r, cell, b| visit(c.customer[r], cell, b),
-    );
-    scan(
-        ctx,
-        &gk,
-        |r| {
-            if standalone(e, r) {
-                k.arrived[r]
-            } else {
-                NO_TIME
+    let counted = |k: u8| k & KIND != CONTACT || k & STANDALONE_BIT != 0;
+    let chunks = per_customer(
+        acts,
+        || (vec![0u64; n], Vec::new()),
+        |c, (count, local): &mut (Vec<u64>, Vec<usize>)| {
+            let range = acts.range(c);
+            let Some(first) = range
+                .clone()
+                .find(|&i| counted(acts.kind[i]))
+                .map(|i| acts.t[i])
+            else {
+                return;
+            };
+            local.clear();
+            for i in range {
+                if counted(acts.kind[i]) {
+                    act_cells_each(ctx, acts, i, |cell| {
+                        if first < starts[cell % nb] {
+                            local.push(cell);
+                        }
+                    });
+                }
             }
+            distinct(local, count);
         },
-        |r, cell, b| visit(k.customer[r], cell, b),
     );
-    scan(
-        ctx,
-        &go,
-        |r| o.at[r],
-        |r, cell, b| visit(o.customer[r], cell, b),
-    );
-    let mut n = vec![0u64; ctx.ncells()];
-    for (cell, _) in seen {
-        n[cell as usize] += 1;
-    }
+    let n = sum_counts(chunks.into_iter().map(|(c, _)| c).collect(), n);
     Column {
         values: n.into_iter().map(count).collect(),
         empty: count(0),
     }
 }
 
+/// Adds 1 to `count` for each distinct cell of `local`.
+#[inline]
+fn distinct(local: &mut Vec<usize>, count: &mut [u64]) {
+    match local.len() {
+        0 => {}
+        1 => count[local[0]] += 1,
+        _ => {
+            local.sort_unstable();
+            local.dedup();
+            for &cell in local.iter() {
+                count[cell] += 1;
+            }
+        }
+    }
+}
+
 /// servqual_gap: per RATER dimension, mean(perception − expectation) over the responses in the
 /// bucket; overall (default) = Σ weight × gap / Σ weight over the dimensions with responses.
 /// n = responses (of the dimension, or all); parts: each dimension's gap.
-pub(crate) fn servqual_gap(ctx: &mut Ctx, o: &Opts) -> Column {
-    let g = ctx.table(Table::Servqual);
+pub(crate) fn servqual_gap(ctx: &Ctx, o: &Opts) -> Column {
     let e = ctx.e;
     let s = &e.servqual;
     let mut acc = vec![[(0.0f64, 0u64); 5]; ctx.ncells()];
-    scan(
-        ctx,
-        &g,
-        |r| s.at[r],
-        |r, cell, _| {
-            let slot = &mut acc[cell][s.dimension[r] as usize];
-            slot.0 += s.gap[r];
-            slot.1 += 1;
-        },
-    );
+    ctx.cells(Anchor::ServqualAt).each(|r, cell| {
+        let slot = &mut acc[cell][s.dimension[r] as usize];
+        slot.0 += s.gap[r];
+        slot.1 += 1;
+    });
     let pick = o.get("dimension").filter(|d| *d != "overall");
     let weights = e.config.servqual_weights;
     let values = acc
@@ -512,28 +675,25 @@ pub(crate) fn servqual_gap(ctx: &mut Ctx, o: &Opts) -> Column {
                         .iter()
                         .find(|(d, _, _)| d.as_str() == name)
                         .copied()
-                        .expect("a dimension");
+                        .expect("a RATER dimension");
                     MetricValue::of(gap, n)
                 }
                 None => {
-                    let (mut num, mut den, mut n) = (0.0, 0.0, 0);
+                    let (mut num, mut den, mut n, mut plain, mut dims) = (0.0, 0.0, 0, 0.0, 0);
                     for &(d, gap, k) in &gaps {
                         if let Some(gap) = gap {
                             num += weights.of(d) * gap;
                             den += weights.of(d);
                             n += k;
+                            plain += gap;
+                            dims += 1;
                         }
                     }
                     let value = if den > 0.0 {
                         Some(num / den)
-                    } else if n > 0 {
-                        // Every dimension with answers has weight 0: the plain mean.
-                        Some(
-                            gaps.iter().filter_map(|g| g.1).sum::<f64>()
-                                / gaps.iter().filter(|g| g.1.is_some()).count() as f64,
-                        )
                     } else {
-                        None
+                        // Every dimension with answers weighs 0: their plain mean.
+                        (dims > 0).then(|| plain / f64::from(dims))
                     };
                     MetricValue::of(value, n)
                 }
@@ -552,20 +712,14 @@ pub(crate) fn servqual_gap(ctx: &mut Ctx, o: &Opts) -> Column {
 
 /// positive_feedback: feedback marked positive received in the bucket (a count; n = the same);
 /// positive_feedback_rate (`as_rate`): positive / all feedback × 100 (n = feedback).
-pub(crate) fn positive_feedback(ctx: &mut Ctx, as_rate: bool) -> Column {
-    let g = ctx.table(Table::Feedback);
+pub(crate) fn positive_feedback(ctx: &Ctx, as_rate: bool) -> Column {
     let f = &ctx.e.feedback;
     let n = ctx.ncells();
     let (mut pos, mut all) = (vec![0u64; n], vec![0u64; n]);
-    scan(
-        ctx,
-        &g,
-        |r| f.at[r],
-        |r, cell, _| {
-            all[cell] += 1;
-            pos[cell] += u64::from(f.positive[r]);
-        },
-    );
+    ctx.cells(Anchor::FeedbackAt).each(|r, cell| {
+        all[cell] += 1;
+        pos[cell] += u64::from(f.positive[r]);
+    });
     if as_rate {
         rate_column(&pos, &all)
     } else {
@@ -578,126 +732,98 @@ pub(crate) fn positive_feedback(ctx: &mut Ctx, as_rate: bool) -> Column {
 
 /// positive_review_rate: platform reviews rated ≥ 4 of 5 / all reviews posted in the bucket ×
 /// 100. n = reviews.
-pub(crate) fn positive_review_rate(ctx: &mut Ctx) -> Column {
-    let g = ctx.table(Table::Reviews);
+pub(crate) fn positive_review_rate(ctx: &Ctx) -> Column {
     let t = &ctx.e.reviews;
     let n = ctx.ncells();
     let (mut pos, mut all) = (vec![0u64; n], vec![0u64; n]);
-    scan(
-        ctx,
-        &g,
-        |r| t.at[r],
-        |r, cell, _| {
-            all[cell] += 1;
-            pos[cell] += u64::from(t.rating[r] >= 4);
-        },
-    );
+    ctx.cells(Anchor::ReviewAt).each(|r, cell| {
+        all[cell] += 1;
+        pos[cell] += u64::from(t.rating[r] >= 4);
+    });
     rate_column(&pos, &all)
 }
 
 /// complaint_ratio: complaints received (cases of type complaint created in the bucket) /
 /// customers served (distinct customers with a case created, or a call or chat answered, in the
 /// bucket) × 100. n = customers served.
-pub(crate) fn complaint_ratio(ctx: &mut Ctx) -> Column {
-    let gc = ctx.table(Table::Cases);
-    let gk = ctx.table(Table::Contacts);
+pub(crate) fn complaint_ratio(ctx: &Ctx) -> Column {
     let e = ctx.e;
     let c = &e.cases;
-    let k = &e.contacts;
     let n = ctx.ncells();
     let mut complaints = vec![0u64; n];
-    let mut served: FxSet<(u32, u32)> = FxSet::default();
-    scan(
-        ctx,
-        &gc,
-        |r| c.created[r],
-        |r, cell, _| {
-            complaints[cell] += u64::from(c.ctype[r] == CaseType::Complaint as u8);
-            if c.customer[r] != NONE {
-                served.insert((cell as u32, c.customer[r]));
+    ctx.cells(Anchor::CaseCreated)
+        .each(|r, cell| complaints[cell] += u64::from(c.ctype[r] == CaseType::Complaint as u8));
+    let acts = ctx.activities.as_ref().expect("activities prepared");
+    let chunks = per_customer(
+        acts,
+        || (vec![0u64; n], Vec::new()),
+        |cust, (served, local): &mut (Vec<u64>, Vec<usize>)| {
+            local.clear();
+            for i in acts.range(cust) {
+                let k = acts.kind[i];
+                if k & KIND == CASE || (k & KIND == CONTACT && k & ANSWERED_BIT != 0) {
+                    act_cells_each(ctx, acts, i, |cell| local.push(cell));
+                }
             }
+            distinct(local, served);
         },
     );
-    scan(
-        ctx,
-        &gk,
-        |r| {
-            if k.outcome[r] == Outcome::Answered as u8 {
-                k.arrived[r]
-            } else {
-                NO_TIME
-            }
-        },
-        |r, cell, _| {
-            if k.customer[r] != NONE {
-                served.insert((cell as u32, k.customer[r]));
-            }
-        },
-    );
-    let mut customers = vec![0u64; n];
-    for (cell, _) in served {
-        customers[cell as usize] += 1;
-    }
+    let customers = sum_counts(chunks.into_iter().map(|(c, _)| c).collect(), n);
     rate_column(&complaints, &customers)
 }
 
 /// avg_time_between_interactions: for each customer with ≥ 2 contacts (cases, and calls and
 /// chats not part of a case and not blocked) in the bucket, the mean gap (last − first) /
 /// (contacts − 1) — on the business clock, the account schedule's business time between the first
-/// and the last; averaged over those customers. Mean, median, p90; n = customers.
-pub(crate) fn avg_time_between_interactions(ctx: &mut Ctx, o: &Opts) -> Column {
-    let gc = ctx.table(Table::Cases);
-    let gk = ctx.table(Table::Contacts);
-    let e = ctx.e;
-    let c = &e.cases;
-    let k = &e.contacts;
-    // (cell, customer) → (first, last, contacts)
-    let mut per: FxMap<(u32, u32), (i64, i64, u32)> = FxMap::default();
-    let mut visit = |customer: u32, cell: usize, t: i64| {
-        if customer == NONE {
-            return;
-        }
-        let slot = per.entry((cell as u32, customer)).or_insert((t, t, 0));
-        slot.0 = slot.0.min(t);
-        slot.1 = slot.1.max(t);
-        slot.2 += 1;
-    };
-    scan(
-        ctx,
-        &gc,
-        |r| c.created[r],
-        |r, cell, _| visit(c.customer[r], cell, c.created[r]),
-    );
-    scan(
-        ctx,
-        &gk,
-        |r| {
-            if standalone(e, r) {
-                k.arrived[r]
-            } else {
-                NO_TIME
+/// and the last (a difference of the offsets computed at upsert); averaged over those customers.
+/// Mean, median, p90; n = customers.
+pub(crate) fn avg_time_between_interactions(ctx: &Ctx, o: &Opts) -> Column {
+    let h = o.hours();
+    let acts = ctx.activities.as_ref().expect("activities prepared");
+    let n = ctx.ncells();
+    let chunks = per_customer(
+        acts,
+        || (Vec::<(u32, f64)>::new(), Vec::<(usize, i64, f64)>::new()),
+        |cust, (gaps, local)| {
+            local.clear();
+            for i in acts.range(cust) {
+                let k = acts.kind[i];
+                if k & KIND == CASE || (k & KIND == CONTACT && k & STANDALONE_BIT != 0) {
+                    let (t, bus) = (acts.t[i], acts.bus[i]);
+                    act_cells_each(ctx, acts, i, |cell| local.push((cell, t, bus)));
+                }
+            }
+            if local.len() < 2 {
+                return;
+            }
+            // Already in time order; a stable sort keeps it within each cell.
+            local.sort_by_key(|x| x.0);
+            let mut i = 0;
+            while i < local.len() {
+                let cell = local[i].0;
+                let mut j = i;
+                while j < local.len() && local[j].0 == cell {
+                    j += 1;
+                }
+                let k = j - i;
+                if k >= 2 {
+                    let (first, last) = (&local[i], &local[j - 1]);
+                    let span = if h == CAL {
+                        (last.1 - first.1) as f64 / 1000.0
+                    } else {
+                        last.2 - first.2
+                    };
+                    gaps.push((cell as u32, span / (k - 1) as f64));
+                }
+                i = j;
             }
         },
-        |r, cell, _| visit(k.customer[r], cell, k.arrived[r]),
     );
-    let h = o.hours();
-    let account = e.compiled.account_schedule.unwrap_or(NO_CLOCK);
-    let clock = clock_of(
-        &e.compiled.schedules,
-        (account != NO_CLOCK).then_some(account),
-    );
-    let mut cells = vec![Vec::new(); ctx.ncells()];
-    for ((cell, _), (first, last, n)) in per {
-        if n < 2 {
-            continue;
+    let mut cells = vec![Vec::new(); n];
+    for (gaps, _) in chunks {
+        for (cell, gap) in gaps {
+            cells[cell as usize].push(gap);
         }
-        let span = if h == CAL {
-            (last - first) as f64 / 1000.0
-        } else {
-            debug_assert_eq!(h, BUS);
-            clock.business_duration(ts(first), ts(last)).as_secs_f64()
-        };
-        cells[cell as usize].push(span / f64::from(n - 1));
     }
     duration_column(cells)
 }

@@ -4,22 +4,29 @@
 mod cases;
 mod contacts;
 mod customers;
+mod flat;
 mod people;
 #[cfg(test)]
 pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use customers::{ActCells, Activities};
+pub(crate) use flat::{PresenceDays, Waits, Work};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use carekpi_domain::records::vocab::{CaseType, Channel, Priority};
+use carekpi_domain::records::vocab::{CaseType, Channel, Outcome, Priority};
 use jiff::Timestamp;
+use rayon::prelude::*;
 
 use crate::catalogue::{self, Kind, Metric};
 use crate::engine::Engine;
 use crate::query::{Dimension, MetricQuery, MetricSpec, MetricValue, QueryError, QueryResult, Row};
 use crate::tables::{BUS, CAL};
-use crate::time::{Buckets, Unit, ms, ts};
-use crate::util::{FxMap, NO_U8, NONE};
+use crate::time::{Buckets, LocalDays, Unit, ms, ts};
+use crate::util::{FxMap, NEVER, NO_TIME, NO_U8, NONE};
 
 /// A metric's values per cell (cells beyond `values` hold `empty`).
 pub(crate) struct Column {
@@ -209,6 +216,7 @@ impl RowGroups {
 }
 
 /// Dense ids for group keys (a key is a mixed-radix number over the static dimensions).
+#[derive(Clone)]
 struct GroupMap {
     dense: Vec<u32>,
     sparse: FxMap<u64, u32>,
@@ -235,7 +243,10 @@ impl GroupMap {
     }
 }
 
-/// Record tables that have group columns.
+/// Record tables that have group columns. `Replies`, `Assigns`, `Work` and `Presence` are work
+/// done by an agent, grouped by that agent (and the agent's team): the replies and agent-day
+/// assignments of every case (in case order, see [`flat_replies`] and [`flat_assigns`]), the
+/// answered calls and chats by their agent, and presence intervals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Table {
     Cases,
@@ -249,7 +260,190 @@ pub(crate) enum Table {
     Orders,
     Customers,
     Agents,
+    Replies,
+    Assigns,
+    Work,
+    Presence,
+    /// Logged-in seconds per agent-day ([`PresenceDays`]).
+    PresenceDays,
 }
+
+/// The instant a record counts at, for one use: each gives a cell column
+/// ([`Ctx::cells`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Anchor {
+    CaseCreated,
+    /// The last solve, when the case is still solved at the end of that bucket.
+    CaseSolved,
+    CaseAssigned,
+    CaseSlaDue,
+    ContactArrived,
+    SurveyAt,
+    QaAt,
+    FeedbackAt,
+    ReviewAt,
+    EngagementAt,
+    OrderAt,
+    ServqualAt,
+    CustomerCreated,
+    CustomerEnded,
+    AgentLeft,
+    ReplyAt,
+    /// The start of the agent-day.
+    AssignDay,
+    /// A call's answer, a chat's end (else its answer).
+    WorkAt,
+    /// A case exchange's reply ([`Waits`]).
+    CaseExchange,
+    /// A chat exchange's reply ([`Waits`]).
+    ChatExchange,
+    /// The answer of a call or chat whose wait is its response time (no chat exchanges).
+    ContactAnswered,
+    /// The start of an agent-day with logged-in time.
+    PresenceDay,
+}
+
+impl Anchor {
+    fn table(self) -> Table {
+        match self {
+            Anchor::CaseCreated
+            | Anchor::CaseSolved
+            | Anchor::CaseAssigned
+            | Anchor::CaseSlaDue => Table::Cases,
+            Anchor::ContactArrived => Table::Contacts,
+            Anchor::SurveyAt => Table::Surveys,
+            Anchor::QaAt => Table::Qa,
+            Anchor::FeedbackAt => Table::Feedback,
+            Anchor::ReviewAt => Table::Reviews,
+            Anchor::EngagementAt => Table::Engagement,
+            Anchor::OrderAt => Table::Orders,
+            Anchor::ServqualAt => Table::Servqual,
+            Anchor::CustomerCreated | Anchor::CustomerEnded => Table::Customers,
+            Anchor::AgentLeft => Table::Agents,
+            Anchor::ReplyAt => Table::Replies,
+            Anchor::AssignDay => Table::Assigns,
+            Anchor::WorkAt => Table::Work,
+            Anchor::CaseExchange => Table::Cases,
+            Anchor::ChatExchange | Anchor::ContactAnswered => Table::Contacts,
+            Anchor::PresenceDay => Table::PresenceDays,
+        }
+    }
+}
+
+/// What a metric reads: group columns of tables, cell columns of anchors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    T(Table),
+    A(Anchor),
+    /// Per-customer activities ([`Activities`]).
+    Acts,
+    /// FCR's repeat flags.
+    Repeats,
+    /// Logged-in time: per agent-day when the period starts and ends at local midnights, else
+    /// the presence intervals themselves.
+    Presence,
+}
+
+/// The columns each metric reads (prepared before any metric runs, so metrics run in parallel
+/// on a fixed set of cells).
+fn needs(id: &str) -> &'static [Need] {
+    use Anchor::*;
+    use Need::{A, T};
+    const BASE: &[Need] = &[T(Table::Customers), A(CustomerCreated), A(CustomerEnded)];
+    match id {
+        "nps" | "csat" | "csat_mean" | "ces" | "ces_easy_pct" => &[A(SurveyAt)],
+        "iqs" => &[A(QaAt)],
+        "engagement" => &[
+            A(EngagementAt),
+            T(Table::Customers),
+            A(CustomerCreated),
+            A(CustomerEnded),
+        ],
+        "churn_rate" | "retention_rate" | "referral_rate" => BASE,
+        "clv" => &[
+            A(CaseCreated),
+            A(ContactArrived),
+            A(OrderAt),
+            T(Table::Customers),
+            A(CustomerCreated),
+            A(CustomerEnded),
+            Need::Acts,
+        ],
+        "returning_customers" => &[A(CaseCreated), A(ContactArrived), A(OrderAt), Need::Acts],
+        "servqual_gap" => &[A(ServqualAt)],
+        "positive_feedback" | "positive_feedback_rate" => &[A(FeedbackAt)],
+        "positive_review_rate" => &[A(ReviewAt)],
+        "complaint_ratio" | "avg_time_between_interactions" => {
+            &[A(CaseCreated), A(ContactArrived), A(OrderAt), Need::Acts]
+        }
+        "request_volume" | "contact_volume_by_channel" => &[A(CaseCreated), A(ContactArrived)],
+        "open_cases" | "backlog" => &[T(Table::Cases)],
+        "resolution_rate" => &[A(CaseAssigned)],
+        "frt" => &[A(CaseCreated)],
+        "avg_response_time" => &[A(CaseExchange), A(ChatExchange), A(ContactAnswered)],
+        "resolution_time"
+        | "first_resolution_time"
+        | "requester_wait_time"
+        | "agent_wait_time"
+        | "on_hold_time"
+        | "reopen_rate"
+        | "touches" => &[A(CaseSolved)],
+        "fcr" => &[A(CaseSolved), A(ContactArrived), Need::Repeats],
+        "complaint_resolution_rate" => &[A(CaseCreated), A(CaseSolved)],
+        "sla_compliance" => &[A(CaseSlaDue)],
+        "service_level" | "abandonment_rate" | "asa" | "aht" | "blockage" => &[A(ContactArrived)],
+        "daily_completion_rate" => &[A(AssignDay)],
+        "transactions_per_day" => &[A(ReplyAt), A(WorkAt), Need::Presence],
+        "occupancy" => &[A(WorkAt), Need::Presence],
+        "agent_turnover" => &[A(AgentLeft)],
+        _ => &[],
+    }
+}
+
+/// The cell of each row for one anchor (NONE: outside the period or filtered out), plus
+/// `(row, cell)` pairs for rows in more than one group (grouped by tag).
+pub(crate) struct Cells {
+    pub main: Vec<u32>,
+    pub extra: Vec<(u32, u32)>,
+}
+
+impl Cells {
+    #[inline]
+    pub fn each(&self, mut f: impl FnMut(usize, usize)) {
+        for (row, &cell) in self.main.iter().enumerate() {
+            if cell != NONE {
+                f(row, cell as usize);
+            }
+        }
+        for &(row, cell) in &self.extra {
+            f(row as usize, cell as usize);
+        }
+    }
+}
+
+/// The shape of a query that its group and cell columns depend on (with the data's version).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ShapeKey {
+    generation: u64,
+    dims: Vec<Dimension>,
+    filters: crate::query::Filters,
+    starts: Vec<i64>,
+}
+
+/// Group and cell columns prepared for a query shape, kept for the next query of that shape.
+#[derive(Clone)]
+pub(crate) struct Prepared {
+    groups: GroupMap,
+    tables: FxMap<Table, Arc<RowGroups>>,
+    cells: FxMap<Anchor, Arc<Cells>>,
+    act_cells: Option<Arc<ActCells>>,
+}
+
+/// Query shapes kept.
+const SHAPES: usize = 8;
+
+/// No group key: the record is filtered out.
+const NO_KEY: u64 = u64::MAX;
 
 /// One query being evaluated.
 pub(crate) struct Ctx<'e> {
@@ -257,13 +451,26 @@ pub(crate) struct Ctx<'e> {
     pub now: i64,
     pub b: Buckets,
     pub nb: usize,
+    /// Local days of the period (for agent-day metrics).
+    pub days: Option<LocalDays>,
     static_dims: Vec<Dimension>,
     cards: Vec<u64>,
     strides: Vec<u64>,
     groups: GroupMap,
     filt: Filt,
     tables: FxMap<Table, Arc<RowGroups>>,
-    scratch: Vec<u32>,
+    cells: FxMap<Anchor, Arc<Cells>>,
+    shape: ShapeKey,
+    pub work: Option<Arc<Work>>,
+    pub waits: Option<Arc<Waits>>,
+    pub presence_days: Option<Arc<PresenceDays>>,
+    /// The period starts and ends at local midnights (whole local days).
+    pub aligned: bool,
+    pub activities: Option<Arc<Activities>>,
+    pub act_cells: Option<Arc<ActCells>>,
+    pub repeat_flags: Option<Arc<Vec<bool>>>,
+    /// Customer-base counts, shared by the metrics that read them.
+    pub base: std::sync::OnceLock<customers::Base>,
 }
 
 impl<'e> Ctx<'e> {
@@ -326,28 +533,50 @@ impl<'e> Ctx<'e> {
         if static_dims.is_empty() {
             groups.id(0);
         }
+        let shape = ShapeKey {
+            generation: e.generation,
+            dims: static_dims.clone(),
+            filters: q.filters.clone(),
+            starts: b.starts.clone(),
+        };
         Ok(Ctx {
             e,
             now: ms(now),
             nb: b.len(),
             b,
+            days: None,
             static_dims,
             cards,
             strides,
             groups,
             filt: Filt::new(e, q),
             tables: FxMap::default(),
-            scratch: Vec::new(),
+            cells: FxMap::default(),
+            shape,
+            work: None,
+            waits: None,
+            presence_days: None,
+            aligned: [from, to].iter().all(|&t| {
+                crate::time::start_of_local_day(
+                    &e.compiled.tz,
+                    crate::time::local_date(&e.compiled.tz, t),
+                )
+                .is_ok_and(|s| ms(s) == t)
+            }),
+            activities: None,
+            act_cells: None,
+            repeat_flags: None,
+            base: std::sync::OnceLock::new(),
         })
     }
 
-    /// Cells known so far.
+    /// Cells (groups × buckets); fixed once the columns are prepared.
     pub fn ncells(&self) -> usize {
         self.groups.keys.len() * self.nb
     }
 
-    /// The groups of a record (none when a filter leaves it out), into `out`.
-    pub fn groups_of(&mut self, d: &Dims, out: &mut Vec<u32>) {
+    /// The group keys of a record (none when a filter leaves it out), into `out`.
+    fn keys_of(&self, d: &Dims, out: &mut Vec<u64>) {
         out.clear();
         if !self.filt.pass(d) {
             return;
@@ -374,31 +603,26 @@ impl<'e> Ctx<'e> {
             key += v * self.strides[i];
         }
         match tag_stride {
-            None => out.push(self.groups.id(key)),
+            None => out.push(key),
             Some(stride) => {
-                let before = out.len();
                 for &t in d.tags {
                     if self.filt.tag.as_ref().is_none_or(|s| s[t as usize]) {
-                        let id = self.groups.id(key + u64::from(t + 1) * stride);
-                        out.push(id);
+                        out.push(key + u64::from(t + 1) * stride);
                     }
                 }
-                if out.len() == before {
-                    out.push(self.groups.id(key));
+                if out.is_empty() {
+                    out.push(key);
                 }
             }
         }
     }
 
-    /// The group column of a table, computed once per query.
-    pub fn table(&mut self, table: Table) -> Arc<RowGroups> {
-        if let Some(g) = self.tables.get(&table) {
-            return g.clone();
-        }
+    /// Rows of a table.
+    fn rows(&self, table: Table) -> usize {
         let e = self.e;
-        let n = match table {
+        match table {
             Table::Cases => e.cases.len(),
-            Table::Contacts => e.contacts.len(),
+            Table::Contacts | Table::Work => e.contacts.len(),
             Table::Surveys => e.surveys.at.len(),
             Table::Qa => e.qa.at.len(),
             Table::Feedback => e.feedback.at.len(),
@@ -408,46 +632,341 @@ impl<'e> Ctx<'e> {
             Table::Orders => e.orders.at.len(),
             Table::Customers => e.customers.exists.len(),
             Table::Agents => e.agents.exists.len(),
-        };
-        let mut first = vec![NONE; n];
-        let mut extra = FxMap::default();
-        let mut out = std::mem::take(&mut self.scratch);
-        // Rows with the same dimensions share their groups: remember the last one.
-        let mut last: Option<([u64; 3], Vec<u32>)> = None;
-        for (row, slot) in first.iter_mut().enumerate() {
-            let Some(d) = dims(e, table, row) else {
-                continue;
-            };
-            let sig = [
-                u64::from(d.agent) << 32 | u64::from(d.team),
-                u64::from(d.segment) << 32
-                    | u64::from(d.channel) << 16
-                    | u64::from(d.priority) << 8
-                    | u64::from(d.ctype),
-                u64::from(d.agent_level),
-            ];
-            let cached = d.tags.is_empty() && last.as_ref().is_some_and(|(s, _)| *s == sig);
-            if cached {
-                let (_, groups) = last.as_ref().expect("cached");
-                out.clear();
-                out.extend_from_slice(groups);
-            } else {
-                self.groups_of(&d, &mut out);
-                if d.tags.is_empty() {
-                    last = Some((sig, out.clone()));
+            Table::Presence => e.presence.from.len(),
+            Table::Replies => self.work.as_ref().map_or(0, |f| f.reply_case.len()),
+            Table::Assigns => self.work.as_ref().map_or(0, |f| f.assign_case.len()),
+            Table::PresenceDays => self.presence_days.as_ref().map_or(0, |p| p.agent.len()),
+        }
+    }
+
+    /// The group keys of every row of a table (NO_KEY: filtered out), computed in parallel,
+    /// with (row, key) pairs for rows in more than one group.
+    fn table_keys(&self, table: Table) -> (Vec<u64>, Vec<(u32, u64)>) {
+        let e = self.e;
+        let chunk = |range: std::ops::Range<usize>,
+                     dims: &(dyn Fn(usize) -> Option<Dims<'e>> + Sync)| {
+            let mut keys = Vec::with_capacity(range.len());
+            let mut extra = Vec::new();
+            let mut out = Vec::new();
+            for row in range {
+                match dims(row) {
+                    None => keys.push(NO_KEY),
+                    Some(d) => {
+                        self.keys_of(&d, &mut out);
+                        keys.push(out.first().copied().unwrap_or(NO_KEY));
+                        for &k in out.iter().skip(1) {
+                            extra.push((row as u32, k));
+                        }
+                    }
                 }
             }
-            if let Some((&g, rest)) = out.split_first() {
-                *slot = g;
-                if !rest.is_empty() {
-                    extra.insert(row as u32, rest.to_vec());
+            (keys, extra)
+        };
+        let parallel = |n: usize, dims: &(dyn Fn(usize) -> Option<Dims<'e>> + Sync)| {
+            let step = 64 * 1024;
+            let parts: Vec<(Vec<u64>, Vec<(u32, u64)>)> = (0..n.div_ceil(step))
+                .into_par_iter()
+                .map(|i| chunk(i * step..((i + 1) * step).min(n), dims))
+                .collect();
+            let mut keys = Vec::with_capacity(n);
+            let mut extra = Vec::new();
+            for (k, x) in parts {
+                keys.extend(k);
+                extra.extend(x);
+            }
+            (keys, extra)
+        };
+        match table {
+            Table::Replies | Table::Assigns => {
+                let f = self.work.as_ref().expect("flattened work prepared");
+                let (cases, agents) = if table == Table::Replies {
+                    (&f.reply_case, &f.reply_agent)
+                } else {
+                    (&f.assign_case, &f.assign_agent)
+                };
+                parallel(cases.len(), &|i| {
+                    let agent = agents[i];
+                    (agent != NONE).then(|| by_agent(e, case_dims(e, cases[i]), agent))
+                })
+            }
+            Table::Work => parallel(self.rows(table), &|r| {
+                let k = &e.contacts;
+                (k.exists[r] && k.outcome[r] == Outcome::Answered as u8 && k.agent[r] != NONE)
+                    .then(|| by_agent(e, contact_dims(e, r as u32), k.agent[r]))
+            }),
+            Table::Presence => parallel(self.rows(table), &|r| {
+                let p = &e.presence;
+                (p.logged_in[r] && p.agent[r] != NONE).then(|| agent_dims(e, p.agent[r]))
+            }),
+            Table::PresenceDays => {
+                let p = self.presence_days.as_ref().expect("presence days prepared");
+                parallel(p.agent.len(), &|i| Some(agent_dims(e, p.agent[i])))
+            }
+            _ => parallel(self.rows(table), &|r| dims(e, table, r)),
+        }
+    }
+
+    /// Computes every column the metrics need: group columns (keys in parallel, ids in one
+    /// pass), then cell columns (in parallel).
+    fn prepare(&mut self, metrics: &[&'static Metric]) {
+        let e = self.e;
+        let mut tables: Vec<Table> = Vec::new();
+        let mut anchors: Vec<Anchor> = Vec::new();
+        for m in metrics {
+            for need in needs(m.id) {
+                let (t, a) = match *need {
+                    Need::T(t) => (t, None),
+                    Need::A(a) => (a.table(), Some(a)),
+                    Need::Acts => {
+                        if self.activities.is_none() {
+                            self.activities = Some(e.activities());
+                        }
+                        continue;
+                    }
+                    Need::Repeats => {
+                        if self.repeat_flags.is_none() {
+                            self.repeat_flags = Some(e.repeat_flags());
+                        }
+                        continue;
+                    }
+                    Need::Presence if self.aligned => {
+                        (Table::PresenceDays, Some(Anchor::PresenceDay))
+                    }
+                    Need::Presence => (Table::Presence, None),
+                };
+                if !tables.contains(&t) {
+                    tables.push(t);
+                }
+                if let Some(a) = a
+                    && !anchors.contains(&a)
+                {
+                    anchors.push(a);
                 }
             }
         }
-        self.scratch = out;
-        let g = Arc::new(RowGroups { first, extra });
-        self.tables.insert(table, g.clone());
-        g
+        if tables
+            .iter()
+            .any(|t| matches!(t, Table::Assigns | Table::Replies | Table::Presence))
+        {
+            self.days = Some(LocalDays::new(&e.compiled.tz, self.b.from(), self.b.to()));
+        }
+        if tables
+            .iter()
+            .any(|t| matches!(t, Table::Assigns | Table::Replies))
+        {
+            self.work = Some(e.work());
+        }
+        if anchors
+            .iter()
+            .any(|a| matches!(a, Anchor::CaseExchange | Anchor::ChatExchange))
+        {
+            self.waits = Some(e.waits());
+        }
+        if tables.contains(&Table::PresenceDays) {
+            self.presence_days = Some(e.presence_days());
+        }
+        // Columns of an earlier query of the same shape.
+        let cached = {
+            let caches = e.caches.lock().expect("cache lock");
+            caches
+                .shapes
+                .iter()
+                .find(|(k, _)| *k == self.shape)
+                .map(|(_, p)| p.clone())
+        };
+        if let Some(p) = cached {
+            self.groups = p.groups;
+            self.tables = p.tables;
+            self.cells = p.cells;
+            self.act_cells = p.act_cells;
+        }
+        tables.retain(|t| !self.tables.contains_key(t));
+        anchors.retain(|a| !self.cells.contains_key(a));
+        let want_act_cells = self.activities.is_some() && self.act_cells.is_none();
+        if tables.is_empty() && anchors.is_empty() && !want_act_cells {
+            return;
+        }
+        let keyed: Vec<(Table, (Vec<u64>, Vec<(u32, u64)>))> = {
+            let this = &*self;
+            tables
+                .par_iter()
+                .map(|&t| (t, this.table_keys(t)))
+                .collect()
+        };
+        for (t, (keys, extra)) in keyed {
+            let mut first = Vec::with_capacity(keys.len());
+            for k in keys {
+                first.push(if k == NO_KEY { NONE } else { self.groups.id(k) });
+            }
+            let mut more: FxMap<u32, Vec<u32>> = FxMap::default();
+            for (row, k) in extra {
+                let g = self.groups.id(k);
+                more.entry(row).or_default().push(g);
+            }
+            self.tables
+                .insert(t, Arc::new(RowGroups { first, extra: more }));
+        }
+        let built: Vec<(Anchor, Cells)> = {
+            let this = &*self;
+            anchors
+                .par_iter()
+                .map(|&a| (a, this.build_cells(a)))
+                .collect()
+        };
+        for (a, c) in built {
+            self.cells.insert(a, Arc::new(c));
+        }
+        if want_act_cells && let Some(acts) = &self.activities {
+            self.act_cells = Some(Arc::new(ActCells::new(
+                acts,
+                self.cells(Anchor::CaseCreated),
+                self.cells(Anchor::ContactArrived),
+                self.cells(Anchor::OrderAt),
+            )));
+        }
+        let prepared = Prepared {
+            groups: self.groups.clone(),
+            tables: self.tables.clone(),
+            cells: self.cells.clone(),
+            act_cells: self.act_cells.clone(),
+        };
+        let mut caches = e.caches.lock().expect("cache lock");
+        let generation = e.generation;
+        caches
+            .shapes
+            .retain(|(k, _)| k.generation == generation && *k != self.shape);
+        caches.shapes.insert(0, (self.shape.clone(), prepared));
+        caches.shapes.truncate(SHAPES);
+    }
+
+    /// The cell column of an anchor.
+    fn build_cells(&self, a: Anchor) -> Cells {
+        let e = self.e;
+        let g = &self.tables[&a.table()];
+        let nb = self.nb;
+        let b = &self.b;
+        let c = &e.cases;
+        let k = &e.contacts;
+        // Rows of a flattened list map to the rows of the table whose groups they take.
+        let mut rowmap: Option<&[u32]> = None;
+        let times: Vec<i64> = match a {
+            Anchor::CaseCreated => c.created.clone(),
+            Anchor::CaseSolved => c.last_solve.clone(),
+            Anchor::CaseAssigned => c.assigned_at.clone(),
+            Anchor::CaseSlaDue => c
+                .sla
+                .iter()
+                .map(|s| if s.has_any { s.due } else { NO_TIME })
+                .collect(),
+            Anchor::ContactArrived => k.arrived.clone(),
+            Anchor::SurveyAt => e.surveys.at.clone(),
+            Anchor::QaAt => e.qa.at.clone(),
+            Anchor::FeedbackAt => e.feedback.at.clone(),
+            Anchor::ReviewAt => e.reviews.at.clone(),
+            Anchor::EngagementAt => e.engagement.at.clone(),
+            Anchor::OrderAt => e.orders.at.clone(),
+            Anchor::ServqualAt => e.servqual.at.clone(),
+            Anchor::CustomerCreated => e.customers.created.clone(),
+            Anchor::CustomerEnded => e
+                .customers
+                .ended
+                .iter()
+                .map(|&t| if t == NEVER { NO_TIME } else { t })
+                .collect(),
+            Anchor::AgentLeft => e
+                .agents
+                .left
+                .iter()
+                .map(|&t| if t == NEVER { NO_TIME } else { t })
+                .collect(),
+            Anchor::ReplyAt => self.work.as_ref().expect("work").reply_at.clone(),
+            Anchor::AssignDay => {
+                let days = self.days.as_ref().expect("local days prepared");
+                let f = self.work.as_ref().expect("work");
+                f.assign_day
+                    .iter()
+                    .map(|&d| days.start_of(d).map_or(NO_TIME, |s| s.max(b.from())))
+                    .collect()
+            }
+            Anchor::WorkAt => (0..k.len())
+                .map(|r| {
+                    if k.is_chat[r] && k.ended[r] != NO_TIME {
+                        k.ended[r]
+                    } else {
+                        k.answered[r]
+                    }
+                })
+                .collect(),
+            Anchor::CaseExchange => {
+                let w = self.waits.as_ref().expect("waits");
+                rowmap = Some(&w.case_row);
+                w.case_at.clone()
+            }
+            Anchor::ChatExchange => {
+                let w = self.waits.as_ref().expect("waits");
+                rowmap = Some(&w.chat_row);
+                w.chat_at.clone()
+            }
+            Anchor::ContactAnswered => (0..k.len())
+                .map(|r| {
+                    if k.exchanges.get(r).is_empty() && !k.wait[0][r].is_nan() {
+                        k.answered[r]
+                    } else {
+                        NO_TIME
+                    }
+                })
+                .collect(),
+            Anchor::PresenceDay => {
+                let p = self.presence_days.as_ref().expect("presence days");
+                p.start.clone()
+            }
+        };
+        let solved = a == Anchor::CaseSolved;
+        let group_row = |i: usize| rowmap.map_or(i, |m| m[i] as usize);
+        let cell_of = |i: usize| -> Option<usize> {
+            let bucket = b.of(times[i])?;
+            if solved && c.reopen_after[i] < b.end(bucket) {
+                return None;
+            }
+            Some(bucket)
+        };
+        let main = (0..times.len())
+            .into_par_iter()
+            .map(|i| {
+                let gid = g.first[group_row(i)];
+                if gid == NONE {
+                    return NONE;
+                }
+                cell_of(i).map_or(NONE, |bucket| (gid as usize * nb + bucket) as u32)
+            })
+            .collect();
+        let mut extra = Vec::new();
+        if !g.extra.is_empty() {
+            for i in 0..times.len() {
+                if let Some(gids) = g.extra.get(&(group_row(i) as u32))
+                    && let Some(bucket) = cell_of(i)
+                {
+                    for &gid in gids {
+                        extra.push((i as u32, (gid as usize * nb + bucket) as u32));
+                    }
+                }
+            }
+        }
+        Cells { main, extra }
+    }
+
+    /// The group column of a table (prepared).
+    pub fn table(&self, table: Table) -> &RowGroups {
+        self.tables
+            .get(&table)
+            .unwrap_or_else(|| panic!("table {table:?} not prepared: add it to `needs`"))
+    }
+
+    /// The cell column of an anchor (prepared).
+    pub fn cells(&self, a: Anchor) -> &Cells {
+        self.cells
+            .get(&a)
+            .unwrap_or_else(|| panic!("anchor {a:?} not prepared: add it to `needs`"))
     }
 
     /// The label of group `g` for static dimension `i`.
@@ -469,6 +988,17 @@ impl<'e> Ctx<'e> {
             Dimension::Segment => e.segment_ids.name(id).to_string(),
             _ => return None,
         })
+    }
+}
+
+/// The dims of work done by `agent` on a record with dims `base`: the agent's team (else the
+/// record's).
+pub(crate) fn by_agent<'a>(e: &Engine, base: Dims<'a>, agent: u32) -> Dims<'a> {
+    let team = agent_team(e, agent);
+    Dims {
+        agent,
+        team: if team == NONE { base.team } else { team },
+        ..base
     }
 }
 
@@ -516,6 +1046,9 @@ pub(crate) fn dims(e: &Engine, table: Table, row: usize) -> Option<Dims<'_>> {
         Table::Orders => Some(customer_dims(e, e.orders.customer[row])),
         Table::Customers => e.customers.exists[row].then(|| customer_dims(e, row as u32)),
         Table::Agents => e.agents.exists[row].then(|| agent_dims(e, row as u32)),
+        Table::Replies | Table::Assigns | Table::Work | Table::Presence | Table::PresenceDays => {
+            unreachable!("work tables have their own dims")
+        }
     }
 }
 
@@ -666,31 +1199,88 @@ pub(crate) fn mean(sum: f64, n: u64) -> MetricValue {
     MetricValue::of((n > 0).then(|| sum / n as f64), n)
 }
 
+/// The 1-based nearest rank of percentile `p` (0 < p ≤ 100) among `n` values: ⌈p/100 × n⌉.
+fn rank(p: f64, n: usize) -> usize {
+    ((p / 100.0) * n as f64).ceil().clamp(1.0, n as f64) as usize
+}
+
 /// The nearest-rank percentile `p` (0 < p ≤ 100) of `v`: the value at rank ⌈p/100 × N⌉ of the
-/// sorted values (1-based). Reorders `v`.
+/// sorted values (1-based). Reorders `v`. (The reference [`select_ranks`] is tested against.)
+#[cfg(test)]
 pub(crate) fn percentile(v: &mut [f64], p: f64) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    let rank = ((p / 100.0) * v.len() as f64).ceil().max(1.0) as usize;
-    let (_, x, _) = v.select_nth_unstable_by(rank - 1, f64::total_cmp);
+    let (_, x, _) = v.select_nth_unstable_by(rank(p, v.len()) - 1, f64::total_cmp);
     Some(*x)
+}
+
+/// A u64 that orders like `f64::total_cmp`.
+#[inline]
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | 1 << 63 }
+}
+
+/// The values at 1-based ranks `ranks` of `v` (exact). Large inputs are first cut by a
+/// histogram of the top 16 bits of each value's order key (two passes), then only the values in
+/// the buckets holding the ranks are selected among; small inputs use `select_nth_unstable`.
+pub(crate) fn select_ranks(v: &mut [f64], ranks: &[usize]) -> Vec<f64> {
+    if v.len() < 1 << 15 {
+        return ranks
+            .iter()
+            .map(|&r| *v.select_nth_unstable_by(r - 1, f64::total_cmp).1)
+            .collect();
+    }
+    let mut hist = vec![0u32; 1 << 16];
+    for &x in v.iter() {
+        hist[(order_key(x) >> 48) as usize] += 1;
+    }
+    // The bucket of each rank and the rank inside it.
+    let mut want: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
+    for &r in ranks {
+        let mut seen = 0usize;
+        for (bucket, &h) in hist.iter().enumerate() {
+            if seen + h as usize >= r {
+                want.push((bucket, r - seen));
+                break;
+            }
+            seen += h as usize;
+        }
+    }
+    let mut buckets: Vec<usize> = want.iter().map(|w| w.0).collect();
+    buckets.dedup();
+    let mut members: Vec<Vec<f64>> = buckets
+        .iter()
+        .map(|&b| Vec::with_capacity(hist[b] as usize))
+        .collect();
+    for &x in v.iter() {
+        let b = (order_key(x) >> 48) as usize;
+        if let Some(i) = buckets.iter().position(|&w| w == b) {
+            members[i].push(x);
+        }
+    }
+    want.iter()
+        .map(|&(bucket, r)| {
+            let m = &mut members[buckets.iter().position(|&w| w == bucket).expect("kept")];
+            *m.select_nth_unstable_by(r - 1, f64::total_cmp).1
+        })
+        .collect()
 }
 
 /// Mean, median and p90 of durations; no data without values.
 pub(crate) fn durations(v: &mut [f64]) -> MetricValue {
-    let n = v.len() as u64;
-    if v.is_empty() {
+    let n = v.len();
+    if n == 0 {
         return MetricValue::of(None, 0);
     }
     let sum: f64 = v.iter().sum();
-    let median = percentile(v, 50.0);
-    let p90 = percentile(v, 90.0);
+    let q = select_ranks(v, &[rank(50.0, n), rank(90.0, n)]);
     MetricValue {
         value: Some(sum / n as f64),
-        n,
-        median,
-        p90,
+        n: n as u64,
+        median: Some(q[0]),
+        p90: Some(q[1]),
         parts: None,
     }
 }
@@ -698,7 +1288,7 @@ pub(crate) fn durations(v: &mut [f64]) -> MetricValue {
 /// A column of durations from per-cell samples.
 pub(crate) fn duration_column(mut cells: Vec<Vec<f64>>) -> Column {
     Column {
-        values: cells.iter_mut().map(|v| durations(v)).collect(),
+        values: cells.par_iter_mut().map(|v| durations(v)).collect(),
         empty: MetricValue::of(None, 0),
     }
 }
@@ -759,7 +1349,7 @@ fn check(spec: &MetricSpec) -> Result<&'static Metric, QueryError> {
 }
 
 /// One metric's column.
-fn evaluate(ctx: &mut Ctx, o: &Opts) -> Column {
+fn evaluate(ctx: &Ctx, o: &Opts) -> Column {
     match o.metric.id {
         "nps" => customers::nps(ctx),
         "csat" => customers::csat(ctx, false),
@@ -820,10 +1410,13 @@ impl Engine {
         let metrics: Vec<&'static Metric> =
             q.metrics.iter().map(check).collect::<Result<_, _>>()?;
         let mut ctx = Ctx::new(self, q, now)?;
-        let mut columns = Vec::with_capacity(metrics.len());
-        for (metric, spec) in metrics.iter().zip(&q.metrics) {
-            columns.push(evaluate(&mut ctx, &Opts { metric, spec }));
-        }
+        ctx.prepare(&metrics);
+        let ctx = ctx;
+        let columns: Vec<Column> = metrics
+            .par_iter()
+            .zip(&q.metrics)
+            .map(|(metric, spec)| evaluate(&ctx, &Opts { metric, spec }))
+            .collect();
         let nb = ctx.nb;
         let ngroups = ctx.groups.keys.len();
         // Keep a group when any metric has a record behind it in any bucket (without static

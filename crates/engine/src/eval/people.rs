@@ -1,68 +1,86 @@
 //! Agent metrics: daily completion, transactions per day, occupancy, turnover. Agent-days are
-//! local days of the account's time zone; a record counts for the agent who did the work, in the
-//! agent's team (else the record's team).
+//! local days of the account's time zone; work counts for the agent who did it, in the agent's
+//! team (else the record's team).
 
-use carekpi_domain::records::vocab::Outcome;
-
-use super::cases::scan;
-use super::{
-    Column, Ctx, Dims, Table, agent_dims, agent_team, case_dims, contact_dims, mean, parts, rate,
-};
+use super::{Anchor, Cells, Column, Ctx, Table, mean, parts, rate};
 use crate::query::MetricValue;
 use crate::time::LocalDays;
-use crate::util::{FxMap, FxSet, NONE};
+use crate::util::{FxMap, NONE};
 
-/// The dims of work done by `agent` on a record with dims `base`.
-fn by_agent<'a>(ctx: &Ctx, base: Dims<'a>, agent: u32) -> Dims<'a> {
-    let team = agent_team(ctx.e, agent);
-    Dims {
-        agent,
-        team: if team == NONE { base.team } else { team },
-        ..base
+/// Distinct (cell, agent, day) triples: a dense slot per agent-day remembers the first cell it
+/// was seen in (the usual case: an agent-day falls in one group and one bucket); other cells go
+/// to a map.
+struct AgentDays<'d, T: Default> {
+    days: &'d LocalDays,
+    ndays: usize,
+    first_cell: Vec<u32>,
+    first: Vec<T>,
+    more: FxMap<(u32, u32, i32), T>,
+}
+
+impl<'d, T: Default + Clone> AgentDays<'d, T> {
+    fn new(days: &'d LocalDays, agents: usize) -> Self {
+        let ndays = days.len();
+        AgentDays {
+            days,
+            ndays,
+            first_cell: vec![NONE; agents * ndays],
+            first: vec![T::default(); agents * ndays],
+            more: FxMap::default(),
+        }
     }
+
+    /// The slot of (cell, agent, day), and whether it is new.
+    #[inline]
+    fn slot(&mut self, cell: u32, agent: u32, day: i32) -> (&mut T, bool) {
+        let Some(d) = self.days.index(day) else {
+            let new = !self.more.contains_key(&(cell, agent, day));
+            return (self.more.entry((cell, agent, day)).or_default(), new);
+        };
+        let i = agent as usize * self.ndays + d;
+        if self.first_cell[i] == NONE {
+            self.first_cell[i] = cell;
+            return (&mut self.first[i], true);
+        }
+        if self.first_cell[i] == cell {
+            return (&mut self.first[i], false);
+        }
+        let new = !self.more.contains_key(&(cell, agent, day));
+        (self.more.entry((cell, agent, day)).or_default(), new)
+    }
+
+    /// Every (cell, value).
+    fn drain(self) -> impl Iterator<Item = (u32, T)> {
+        self.first_cell
+            .into_iter()
+            .zip(self.first)
+            .filter(|(c, _)| *c != NONE)
+            .chain(self.more.into_iter().map(|((c, _, _), v)| (c, v)))
+    }
+}
+
+/// Calls `f(index, cell)` for every cell of the flattened rows of `cells`.
+fn each_flat(cells: &Cells, mut f: impl FnMut(usize, u32)) {
+    cells.each(|i, cell| f(i, cell as u32));
 }
 
 /// daily_completion_rate: for each agent-day (local day), cases assigned to the agent that day
 /// and solved by the end of that day while still assigned to them / cases assigned that day ×
 /// 100; the value is the mean over the agent-days in the bucket. n = agent-days.
-pub(crate) fn daily_completion_rate(ctx: &mut Ctx) -> Column {
+pub(crate) fn daily_completion_rate(ctx: &Ctx) -> Column {
     let e = ctx.e;
-    let c = &e.cases;
-    let days = LocalDays::new(&e.compiled.tz, ctx.b.from(), ctx.b.to());
-    let mut agent_days: FxMap<(u32, u32, i32), (u32, u32)> = FxMap::default();
-    let mut out = Vec::new();
-    for r in 0..c.len() {
-        if !c.exists[r] {
-            continue;
-        }
-        let assigns = c.assigns.get(r);
-        if assigns.is_empty() {
-            continue;
-        }
-        let base = case_dims(e, r as u32);
-        for a in assigns {
-            if a.agent == NONE {
-                continue;
-            }
-            let Some(start) = days.start_of(a.day) else {
-                continue;
-            };
-            let Some(b) = ctx.b.of(start.max(ctx.b.from())) else {
-                continue;
-            };
-            let d = by_agent(ctx, base, a.agent);
-            ctx.groups_of(&d, &mut out);
-            for &gid in &out {
-                let cell = (gid as usize * ctx.nb + b) as u32;
-                let slot = agent_days.entry((cell, a.agent, a.day)).or_default();
-                slot.0 += 1;
-                slot.1 += u32::from(a.done);
-            }
-        }
-    }
+    let days = ctx.days.as_ref().expect("local days prepared");
+    let f = ctx.work.as_ref().expect("work");
+    let mut ad: AgentDays<(u32, u32)> = AgentDays::new(days, e.agent_ids.len());
+    each_flat(ctx.cells(Anchor::AssignDay), |i, cell| {
+        let (agent, day, done) = (f.assign_agent[i], f.assign_day[i], f.assign_done[i]);
+        let (slot, _) = ad.slot(cell, agent, day);
+        slot.0 += 1;
+        slot.1 += u32::from(done);
+    });
     let n = ctx.ncells();
     let (mut sum, mut k) = (vec![0.0; n], vec![0u64; n]);
-    for ((cell, _, _), (assigned, done)) in agent_days {
+    for (cell, (assigned, done)) in ad.drain() {
         sum[cell as usize] += 100.0 * f64::from(done) / f64::from(assigned);
         k[cell as usize] += 1;
     }
@@ -76,81 +94,65 @@ pub(crate) fn daily_completion_rate(ctx: &mut Ctx) -> Column {
 /// answered — at the reply, the answer, the chat's end) / agent working days (local days on
 /// which the agent handled a contact or was logged in, by presence data) in the bucket.
 /// n = handled contacts; parts: `agent_days`.
-pub(crate) fn transactions_per_day(ctx: &mut Ctx) -> Column {
+pub(crate) fn transactions_per_day(ctx: &Ctx) -> Column {
     let e = ctx.e;
-    let days = LocalDays::new(&e.compiled.tz, ctx.b.from(), ctx.b.to());
-    let mut count: FxMap<u32, u64> = FxMap::default();
-    let mut worked: FxSet<(u32, u32, i32)> = FxSet::default();
-    let mut out = Vec::new();
-    let mut add = |ctx: &mut Ctx, d: &Dims, agent: u32, t: i64, tx: bool, out: &mut Vec<u32>| {
-        let Some(b) = ctx.b.of(t) else { return };
-        ctx.groups_of(d, out);
-        let day = days.day(t);
-        for &gid in out.iter() {
-            let cell = (gid as usize * ctx.nb + b) as u32;
-            if tx {
-                *count.entry(cell).or_default() += 1;
-            }
-            worked.insert((cell, agent, day));
+    let days = ctx.days.as_ref().expect("local days prepared");
+    let n = ctx.ncells();
+    let mut tx = vec![0u64; n];
+    let mut agent_days = vec![0u64; n];
+    let mut ad: AgentDays<()> = AgentDays::new(days, e.agent_ids.len());
+    let mut work = |cell: u32, agent: u32, day: i32, counts: bool| {
+        if counts {
+            tx[cell as usize] += 1;
+        }
+        if ad.slot(cell, agent, day).1 {
+            agent_days[cell as usize] += 1;
         }
     };
-    let c = &e.cases;
-    for r in 0..c.len() {
-        if !c.exists[r] {
-            continue;
-        }
-        let replies = c.replies.get(r);
-        if replies.is_empty() {
-            continue;
-        }
-        let base = case_dims(e, r as u32);
-        for reply in replies {
-            if reply.agent != NONE {
-                let d = by_agent(ctx, base, reply.agent);
-                add(ctx, &d, reply.agent, reply.at, true, &mut out);
-            }
-        }
-    }
+    let f = ctx.work.as_ref().expect("work");
+    each_flat(ctx.cells(Anchor::ReplyAt), |i, cell| {
+        work(cell, f.reply_agent[i], f.reply_day[i], true);
+    });
     let k = &e.contacts;
-    for r in 0..k.len() {
-        if !k.exists[r] || k.outcome[r] != Outcome::Answered as u8 || k.agent[r] == NONE {
-            continue;
-        }
+    each_flat(ctx.cells(Anchor::WorkAt), |r, cell| {
         let t = if k.is_chat[r] && k.ended[r] != crate::util::NO_TIME {
             k.ended[r]
         } else {
             k.answered[r]
         };
-        let d = by_agent(ctx, contact_dims(e, r as u32), k.agent[r]);
-        add(ctx, &d, k.agent[r], t, true, &mut out);
-    }
-    let p = &e.presence;
-    for r in 0..p.from.len() {
-        if !p.logged_in[r] || p.agent[r] == NONE {
-            continue;
+        work(cell, k.agent[r], days.day(t), true);
+    });
+    if let Some(p) = &ctx.presence_days {
+        each_flat(ctx.cells(Anchor::PresenceDay), |i, cell| {
+            work(cell, p.agent[i], p.day[i], false);
+        });
+    } else {
+        let p = &e.presence;
+        let g = ctx.table(Table::Presence);
+        let nb = ctx.nb;
+        for r in 0..g.first.len() {
+            if g.first[r] == NONE {
+                continue;
+            }
+            let (from, to) = (p.from[r].max(ctx.b.from()), p.to[r].min(ctx.b.to()));
+            if from >= to {
+                continue;
+            }
+            for day in days.day(from)..=days.day(to - 1) {
+                let t = days.start_of(day).map_or(from, |s| s.max(from));
+                if let Some(b) = ctx.b.of(t) {
+                    g.each(r, |gid| {
+                        work((gid as usize * nb + b) as u32, p.agent[r], day, false)
+                    });
+                }
+            }
         }
-        let (from, to) = (p.from[r].max(ctx.b.from()), p.to[r].min(ctx.b.to()));
-        if from >= to {
-            continue;
-        }
-        let d = agent_dims(e, p.agent[r]);
-        let (first, last) = (days.day(from), days.day(to - 1));
-        for day in first..=last {
-            let t = days.start_of(day).map_or(from, |s| s.max(from));
-            add(ctx, &d, p.agent[r], t, false, &mut out);
-        }
-    }
-    let n = ctx.ncells();
-    let mut agent_days = vec![0u64; n];
-    for (cell, _, _) in worked {
-        agent_days[cell as usize] += 1;
     }
     let values = (0..n)
         .map(|cell| {
-            let tx = count.get(&(cell as u32)).copied().unwrap_or(0);
-            let ad = agent_days[cell];
-            let mut v = MetricValue::of((ad > 0).then(|| tx as f64 / ad as f64), tx);
-            v.parts = parts([("agent_days".to_string(), Some(ad as f64), ad)]);
+            let (t, d) = (tx[cell], agent_days[cell]);
+            let mut v = MetricValue::of((d > 0).then(|| t as f64 / d as f64), t);
+            v.parts = parts([("agent_days".to_string(), Some(d as f64), d)]);
             v
         })
         .collect();
@@ -160,73 +162,103 @@ pub(crate) fn transactions_per_day(ctx: &mut Ctx) -> Column {
     }
 }
 
-/// occupancy: handle time (talk + hold + wrap of answered calls and chats, at the answer) of the
-/// agents with presence data in the bucket / their logged-in time (presence intervals available
-/// or busy, cut to the bucket) × 100. n = agents with presence data.
-pub(crate) fn occupancy(ctx: &mut Ctx) -> Column {
+/// Per (cell, agent) sums: a dense grid when it is small enough, else a map.
+enum Grid {
+    Dense {
+        cells: Vec<(f64, f64)>,
+        agents: usize,
+    },
+    Sparse(FxMap<(u32, u32), (f64, f64)>),
+}
+
+impl Grid {
+    fn new(ncells: usize, agents: usize) -> Grid {
+        if ncells.saturating_mul(agents) <= 1 << 24 {
+            Grid::Dense {
+                cells: vec![(0.0, 0.0); ncells * agents],
+                agents,
+            }
+        } else {
+            Grid::Sparse(FxMap::default())
+        }
+    }
+
+    #[inline]
+    fn at(&mut self, cell: usize, agent: u32) -> &mut (f64, f64) {
+        match self {
+            Grid::Dense { cells, agents } => &mut cells[cell * *agents + agent as usize],
+            Grid::Sparse(map) => map.entry((cell as u32, agent)).or_default(),
+        }
+    }
+}
+
+/// occupancy: handle time (talk + hold + wrap of answered calls and chats, at the answer — a
+/// chat at its end) of the agents with presence data in the bucket / their logged-in time
+/// (presence intervals available or busy, cut to the bucket) × 100. n = agents with presence
+/// data.
+pub(crate) fn occupancy(ctx: &Ctx) -> Column {
     let e = ctx.e;
     let nb = ctx.nb;
-    // (cell, agent) → (logged-in seconds, handle seconds)
-    let mut per: FxMap<(u32, u32), (f64, f64)> = FxMap::default();
-    let mut out = Vec::new();
-    let p = &e.presence;
-    for r in 0..p.from.len() {
-        if !p.logged_in[r] || p.agent[r] == NONE {
-            continue;
-        }
-        let (from, to) = (p.from[r].max(ctx.b.from()), p.to[r].min(ctx.b.to()));
-        if from >= to {
-            continue;
-        }
-        ctx.groups_of(&agent_dims(e, p.agent[r]), &mut out);
-        let mut b = ctx.b.of(from).expect("inside the period");
-        loop {
-            let (s, t) = (from.max(ctx.b.starts[b]), to.min(ctx.b.end(b)));
-            if s < t {
-                for &gid in &out {
-                    let cell = (gid as usize * nb + b) as u32;
-                    per.entry((cell, p.agent[r])).or_default().0 += (t - s) as f64 / 1000.0;
-                }
+    let n = ctx.ncells();
+    let agents = e.agent_ids.len();
+    // (cell, agent) → (logged-in seconds, handle seconds): dense when small enough.
+    let mut grid = Grid::new(n, agents);
+    if let Some(p) = &ctx.presence_days {
+        ctx.cells(Anchor::PresenceDay).each(|i, cell| {
+            grid.at(cell, p.agent[i]).0 += p.seconds[i];
+        });
+    } else {
+        let p = &e.presence;
+        let g = ctx.table(Table::Presence);
+        for r in 0..g.first.len() {
+            if g.first[r] == NONE {
+                continue;
             }
-            b += 1;
-            if b >= nb || ctx.b.starts[b] >= to {
-                break;
+            let (from, to) = (p.from[r].max(ctx.b.from()), p.to[r].min(ctx.b.to()));
+            if from >= to {
+                continue;
+            }
+            let mut b = ctx.b.of(from).expect("inside the period");
+            while b < nb && ctx.b.starts[b] < to {
+                let (s, t) = (from.max(ctx.b.starts[b]), to.min(ctx.b.end(b)));
+                if s < t {
+                    g.each(r, |gid| {
+                        grid.at(gid as usize * nb + b, p.agent[r]).0 += (t - s) as f64 / 1000.0;
+                    });
+                }
+                b += 1;
             }
         }
     }
     let k = &e.contacts;
-    for r in 0..k.len() {
-        if !k.exists[r]
-            || k.outcome[r] != Outcome::Answered as u8
-            || k.agent[r] == NONE
-            || k.handle[r].is_nan()
-        {
-            continue;
+    ctx.cells(Anchor::WorkAt).each(|r, cell| {
+        if !k.handle[r].is_nan() {
+            grid.at(cell, k.agent[r]).1 += k.handle[r];
         }
-        let Some(b) = ctx.b.of(k.answered[r]) else {
-            continue;
-        };
-        let d = by_agent(ctx, contact_dims(e, r as u32), k.agent[r]);
-        ctx.groups_of(&d, &mut out);
-        for &gid in &out {
-            let cell = (gid as usize * nb + b) as u32;
-            if let Some(slot) = per.get_mut(&(cell, k.agent[r])) {
-                slot.1 += k.handle[r];
+    });
+    let (mut logged, mut handle, mut count) = (vec![0.0; n], vec![0.0; n], vec![0u64; n]);
+    let mut add = |cell: usize, (l, h): (f64, f64)| {
+        if l > 0.0 {
+            logged[cell] += l;
+            handle[cell] += h;
+            count[cell] += 1;
+        }
+    };
+    match grid {
+        Grid::Dense { cells, agents } => {
+            for (i, &v) in cells.iter().enumerate() {
+                add(i / agents, v);
             }
         }
-    }
-    let n = ctx.ncells();
-    let (mut logged, mut handle, mut agents) = (vec![0.0; n], vec![0.0; n], vec![0u64; n]);
-    for ((cell, _), (l, h)) in per {
-        if l > 0.0 {
-            logged[cell as usize] += l;
-            handle[cell as usize] += h;
-            agents[cell as usize] += 1;
+        Grid::Sparse(map) => {
+            for ((cell, _), v) in map {
+                add(cell as usize, v);
+            }
         }
     }
     Column {
         values: (0..n)
-            .map(|c| rate(handle[c], logged[c], agents[c]))
+            .map(|c| rate(handle[c], logged[c], count[c]))
             .collect(),
         empty: MetricValue::none(),
     }
@@ -235,14 +267,14 @@ pub(crate) fn occupancy(ctx: &mut Ctx) -> Column {
 /// agent_turnover: agents who left in the bucket / average headcount ((headcount at the bucket's
 /// start + headcount at its end) / 2) × 100. An agent counts in the headcount at instant t when
 /// hired at or before t (or with no hire date) and not yet left. n = agents who left.
-pub(crate) fn agent_turnover(ctx: &mut Ctx) -> Column {
+pub(crate) fn agent_turnover(ctx: &Ctx) -> Column {
     let g = ctx.table(Table::Agents);
     let a = &ctx.e.agents;
     let nb = ctx.nb;
     let n = ctx.ncells();
     let ngroups = n / nb;
     let mut left = vec![0u64; n];
-    scan(ctx, &g, |r| a.left[r], |_, cell, _| left[cell] += 1);
+    ctx.cells(Anchor::AgentLeft).each(|_, cell| left[cell] += 1);
     let starts = &ctx.b.starts[..nb];
     let ends = &ctx.b.starts[1..];
     let mut at_start = vec![0i64; ngroups * (nb + 1)];

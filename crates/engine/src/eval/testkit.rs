@@ -20,7 +20,12 @@ pub fn t(local: &str) -> Timestamp {
 }
 
 pub fn rec(json: &str) -> Record {
-    carekpi_domain::parse_record(json).unwrap_or_else(|e| panic!("{json}: {e}"))
+    carekpi_domain::parse_record(
+        json.as_bytes(),
+        carekpi_domain::interchange::Position::Line(1),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{json}: {e:?}"))
 }
 
 fn event(local: &str, kind: EventKind) -> CaseEvent {
