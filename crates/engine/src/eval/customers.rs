@@ -389,9 +389,10 @@ fn count_base(ctx: &Ctx) -> Base {
             ends.partition_point(|&x| x <= born),
             ends.partition_point(|&x| x <= gone),
         );
+        // Active at some time in [s, e): born < e and gone > s.
         let o_range = (
             ends.partition_point(|&x| x <= born),
-            starts.partition_point(|&x| x <= gone),
+            starts.partition_point(|&x| x < gone),
         );
         g.each(r, |gid| {
             range_add(&mut s, nb, gid, s_range.0, s_range.1);

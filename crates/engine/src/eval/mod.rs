@@ -10,6 +10,14 @@ mod people;
 pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cases;
+#[cfg(test)]
+mod tests_contacts;
+#[cfg(test)]
+mod tests_customers;
+#[cfg(test)]
+mod tests_people;
 
 pub(crate) use customers::{ActCells, Activities};
 pub(crate) use flat::{PresenceDays, Waits, Work};

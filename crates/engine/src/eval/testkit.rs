@@ -48,6 +48,15 @@ pub fn customer(local: &str) -> CaseEvent {
     }
 }
 
+/// An automatic acknowledgement by the system (never a reply).
+pub fn bot(local: &str) -> CaseEvent {
+    CaseEvent {
+        author: Some(Author::System),
+        automatic: Some(true),
+        ..event(local, EventKind::Message)
+    }
+}
+
 pub fn reply(local: &str, agent: &str) -> CaseEvent {
     CaseEvent {
         author: Some(Author::Agent),
