@@ -17,6 +17,8 @@ mod tests_contacts;
 #[cfg(test)]
 mod tests_customers;
 #[cfg(test)]
+mod tests_edge;
+#[cfg(test)]
 mod tests_people;
 
 pub(crate) use customers::{ActCells, Activities};
