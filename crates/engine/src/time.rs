@@ -150,8 +150,7 @@ impl Buckets {
         let mut cuts: Vec<i64> = Vec::new();
         for &unit in units {
             let mut d = unit.floor(local_date(tz, from));
-            loop {
-                let Some(next) = unit.next(d) else { break };
+            while let Some(next) = unit.next(d) {
                 let at = start_of_local_day(tz, next).map(ms).unwrap_or(i64::MAX);
                 if at >= to {
                     break;

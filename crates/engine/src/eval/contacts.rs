@@ -74,11 +74,9 @@ pub(crate) fn abandonment_rate(ctx: &Ctx, o: &Opts) -> Column {
     ctx.cells(Anchor::ContactArrived)
         .each(|r, cell| match k.outcome[r] {
             ANSWERED => den[cell] += 1,
-            ABANDONED => {
-                if abandon_counts(k.abandon_wait[r], short, include_short) {
-                    den[cell] += 1;
-                    num[cell] += 1;
-                }
+            ABANDONED if abandon_counts(k.abandon_wait[r], short, include_short) => {
+                den[cell] += 1;
+                num[cell] += 1;
             }
             _ => {}
         });

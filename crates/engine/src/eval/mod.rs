@@ -452,6 +452,9 @@ pub(crate) struct Prepared {
 /// Query shapes kept.
 const SHAPES: usize = 8;
 
+/// Group keys of a table's rows, and (row, key) pairs for rows in more than one group.
+type Keys = (Vec<u64>, Vec<(u32, u64)>);
+
 /// No group key: the record is filtered out.
 const NO_KEY: u64 = u64::MAX;
 
@@ -651,7 +654,7 @@ impl<'e> Ctx<'e> {
 
     /// The group keys of every row of a table (NO_KEY: filtered out), computed in parallel,
     /// with (row, key) pairs for rows in more than one group.
-    fn table_keys(&self, table: Table) -> (Vec<u64>, Vec<(u32, u64)>) {
+    fn table_keys(&self, table: Table) -> Keys {
         let e = self.e;
         let chunk = |range: std::ops::Range<usize>,
                      dims: &(dyn Fn(usize) -> Option<Dims<'e>> + Sync)| {
@@ -674,7 +677,7 @@ impl<'e> Ctx<'e> {
         };
         let parallel = |n: usize, dims: &(dyn Fn(usize) -> Option<Dims<'e>> + Sync)| {
             let step = 64 * 1024;
-            let parts: Vec<(Vec<u64>, Vec<(u32, u64)>)> = (0..n.div_ceil(step))
+            let parts: Vec<Keys> = (0..n.div_ceil(step))
                 .into_par_iter()
                 .map(|i| chunk(i * step..((i + 1) * step).min(n), dims))
                 .collect();
@@ -796,7 +799,7 @@ impl<'e> Ctx<'e> {
         if tables.is_empty() && anchors.is_empty() && !want_act_cells {
             return;
         }
-        let keyed: Vec<(Table, (Vec<u64>, Vec<(u32, u64)>))> = {
+        let keyed: Vec<(Table, Keys)> = {
             let this = &*self;
             tables
                 .par_iter()
