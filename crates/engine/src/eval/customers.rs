@@ -235,6 +235,126 @@ fn per_customer<A: Send>(
         .collect()
 }
 
+/// Distinct customers and gaps between contacts per cell, from one pass over every customer's
+/// activities (shared by returning_customers, complaint_ratio, clv and
+/// avg_time_between_interactions; computed before the metrics run).
+pub(crate) struct CustomerPass {
+    /// Customers active in the cell who were active before its bucket (returning_customers).
+    pub returning: Vec<u64>,
+    /// Customers with a case created or a call/chat answered in the cell (complaint_ratio).
+    pub served: Vec<u64>,
+    /// Customers with an order in the CLV currency in the cell (clv).
+    pub buyers: Vec<u64>,
+    /// Per cell, each customer's mean gap between contacts, calendar and business seconds.
+    pub gaps: [Vec<Vec<f64>>; 2],
+}
+
+struct PassChunk {
+    returning: Vec<u64>,
+    served: Vec<u64>,
+    buyers: Vec<u64>,
+    gaps: Vec<(u32, f64, f64)>,
+    scratch: (Vec<usize>, Vec<usize>, Vec<usize>, Vec<(usize, i64, f64)>),
+}
+
+impl CustomerPass {
+    pub(crate) fn new(ctx: &Ctx) -> CustomerPass {
+        let acts = ctx.activities.as_ref().expect("activities prepared");
+        let n = ctx.ncells();
+        let nb = ctx.nb;
+        let starts = &ctx.b.starts;
+        let chunks = per_customer(
+            acts,
+            || PassChunk {
+                returning: vec![0; n],
+                served: vec![0; n],
+                buyers: vec![0; n],
+                gaps: Vec::new(),
+                scratch: Default::default(),
+            },
+            |c, p| {
+                let range = acts.range(c);
+                let counted = |k: u8| k & KIND != CONTACT || k & STANDALONE_BIT != 0;
+                let first = range
+                    .clone()
+                    .find(|&i| counted(acts.kind[i]))
+                    .map(|i| acts.t[i]);
+                let (ret, served, buy, contacts) = &mut p.scratch;
+                ret.clear();
+                served.clear();
+                buy.clear();
+                contacts.clear();
+                for i in range {
+                    let k = acts.kind[i];
+                    let kind = k & KIND;
+                    let (t, bus) = (acts.t[i], acts.bus[i]);
+                    act_cells_each(ctx, acts, i, |cell| {
+                        if counted(k) && first.is_some_and(|f| f < starts[cell % nb]) {
+                            ret.push(cell);
+                        }
+                        if kind == CASE || (kind == CONTACT && k & ANSWERED_BIT != 0) {
+                            served.push(cell);
+                        }
+                        if k == ORDER | IN_CURRENCY_BIT {
+                            buy.push(cell);
+                        }
+                        if kind == CASE || (kind == CONTACT && k & STANDALONE_BIT != 0) {
+                            contacts.push((cell, t, bus));
+                        }
+                    });
+                }
+                distinct(ret, &mut p.returning);
+                distinct(served, &mut p.served);
+                distinct(buy, &mut p.buyers);
+                if contacts.len() >= 2 {
+                    // Already in time order; a stable sort keeps it within each cell.
+                    contacts.sort_by_key(|x| x.0);
+                    let mut i = 0;
+                    while i < contacts.len() {
+                        let cell = contacts[i].0;
+                        let mut j = i;
+                        while j < contacts.len() && contacts[j].0 == cell {
+                            j += 1;
+                        }
+                        let k = (j - i) as f64;
+                        if j - i >= 2 {
+                            let (first, last) = (&contacts[i], &contacts[j - 1]);
+                            p.gaps.push((
+                                cell as u32,
+                                (last.1 - first.1) as f64 / 1000.0 / (k - 1.0),
+                                (last.2 - first.2) / (k - 1.0),
+                            ));
+                        }
+                        i = j;
+                    }
+                }
+            },
+        );
+        let mut pass = CustomerPass {
+            returning: vec![0; n],
+            served: vec![0; n],
+            buyers: vec![0; n],
+            gaps: [vec![Vec::new(); n], vec![Vec::new(); n]],
+        };
+        for chunk in chunks {
+            for cell in 0..n {
+                pass.returning[cell] += chunk.returning[cell];
+                pass.served[cell] += chunk.served[cell];
+                pass.buyers[cell] += chunk.buyers[cell];
+            }
+            for (cell, cal, bus) in chunk.gaps {
+                pass.gaps[CAL][cell as usize].push(cal);
+                pass.gaps[1 - CAL][cell as usize].push(bus);
+            }
+        }
+        pass
+    }
+}
+
+fn pass<'c>(ctx: &'c Ctx) -> &'c CustomerPass {
+    ctx.customer_pass.as_ref().expect("customer pass prepared")
+}
+
 fn survey_cells(ctx: &Ctx, kind: SurveyKind, mut f: impl FnMut(usize, usize)) {
     let s = &ctx.e.surveys;
     ctx.cells(Anchor::SurveyAt).each(|r, cell| {
@@ -518,24 +638,7 @@ pub(crate) fn clv(ctx: &Ctx) -> Column {
         }
     });
     // Distinct ordering customers per cell.
-    let acts = ctx.activities.as_ref().expect("activities prepared");
-    let parts_: Vec<Vec<u64>> = per_customer(
-        acts,
-        || (vec![0u64; n], Vec::new()),
-        |c, (buyers, local): &mut (Vec<u64>, Vec<usize>)| {
-            local.clear();
-            for i in acts.range(c) {
-                if acts.kind[i] == ORDER | IN_CURRENCY_BIT {
-                    act_cells_each(ctx, acts, i, |cell| local.push(cell));
-                }
-            }
-            distinct(local, buyers);
-        },
-    )
-    .into_iter()
-    .map(|(b, _)| b)
-    .collect();
-    let customers: Vec<u64> = (0..n).map(|i| parts_.iter().map(|p| p[i]).sum()).collect();
+    let customers = &pass(ctx).buyers;
     let nb = ctx.nb;
     let margin = e.config.clv.gross_margin.unwrap_or(1.0);
     let values = (0..n)
@@ -574,54 +677,12 @@ pub(crate) fn clv(ctx: &Ctx) -> Column {
     }
 }
 
-/// Sums per-chunk count vectors.
-fn sum_counts(parts: Vec<Vec<u64>>, n: usize) -> Vec<u64> {
-    let mut out = vec![0u64; n];
-    for p in parts {
-        for (o, x) in out.iter_mut().zip(p) {
-            *o += x;
-        }
-    }
-    out
-}
-
 /// returning_customers: distinct customers with an order or a contact (a case, or a call or chat
 /// not part of a case and not blocked) in the bucket who also had one before the bucket's start.
 /// n = the count.
 pub(crate) fn returning_customers(ctx: &Ctx) -> Column {
-    let acts = ctx.activities.as_ref().expect("activities prepared");
-    let n = ctx.ncells();
-    let nb = ctx.nb;
-    let starts = &ctx.b.starts;
-    let counted = |k: u8| k & KIND != CONTACT || k & STANDALONE_BIT != 0;
-    let chunks = per_customer(
-        acts,
-        || (vec![0u64; n], Vec::new()),
-        |c, (count, local): &mut (Vec<u64>, Vec<usize>)| {
-            let range = acts.range(c);
-            let Some(first) = range
-                .clone()
-                .find(|&i| counted(acts.kind[i]))
-                .map(|i| acts.t[i])
-            else {
-                return;
-            };
-            local.clear();
-            for i in range {
-                if counted(acts.kind[i]) {
-                    act_cells_each(ctx, acts, i, |cell| {
-                        if first < starts[cell % nb] {
-                            local.push(cell);
-                        }
-                    });
-                }
-            }
-            distinct(local, count);
-        },
-    );
-    let n = sum_counts(chunks.into_iter().map(|(c, _)| c).collect(), n);
     Column {
-        values: n.into_iter().map(count).collect(),
+        values: pass(ctx).returning.iter().map(|&n| count(n)).collect(),
         empty: count(0),
     }
 }
@@ -754,23 +815,8 @@ pub(crate) fn complaint_ratio(ctx: &Ctx) -> Column {
     let mut complaints = vec![0u64; n];
     ctx.cells(Anchor::CaseCreated)
         .each(|r, cell| complaints[cell] += u64::from(c.ctype[r] == CaseType::Complaint as u8));
-    let acts = ctx.activities.as_ref().expect("activities prepared");
-    let chunks = per_customer(
-        acts,
-        || (vec![0u64; n], Vec::new()),
-        |cust, (served, local): &mut (Vec<u64>, Vec<usize>)| {
-            local.clear();
-            for i in acts.range(cust) {
-                let k = acts.kind[i];
-                if k & KIND == CASE || (k & KIND == CONTACT && k & ANSWERED_BIT != 0) {
-                    act_cells_each(ctx, acts, i, |cell| local.push(cell));
-                }
-            }
-            distinct(local, served);
-        },
-    );
-    let customers = sum_counts(chunks.into_iter().map(|(c, _)| c).collect(), n);
-    rate_column(&complaints, &customers)
+    let customers = &pass(ctx).served;
+    rate_column(&complaints, customers)
 }
 
 /// avg_time_between_interactions: for each customer with ≥ 2 contacts (cases, and calls and
@@ -779,52 +825,5 @@ pub(crate) fn complaint_ratio(ctx: &Ctx) -> Column {
 /// and the last (a difference of the offsets computed at upsert); averaged over those customers.
 /// Mean, median, p90; n = customers.
 pub(crate) fn avg_time_between_interactions(ctx: &Ctx, o: &Opts) -> Column {
-    let h = o.hours();
-    let acts = ctx.activities.as_ref().expect("activities prepared");
-    let n = ctx.ncells();
-    let chunks = per_customer(
-        acts,
-        || (Vec::<(u32, f64)>::new(), Vec::<(usize, i64, f64)>::new()),
-        |cust, (gaps, local)| {
-            local.clear();
-            for i in acts.range(cust) {
-                let k = acts.kind[i];
-                if k & KIND == CASE || (k & KIND == CONTACT && k & STANDALONE_BIT != 0) {
-                    let (t, bus) = (acts.t[i], acts.bus[i]);
-                    act_cells_each(ctx, acts, i, |cell| local.push((cell, t, bus)));
-                }
-            }
-            if local.len() < 2 {
-                return;
-            }
-            // Already in time order; a stable sort keeps it within each cell.
-            local.sort_by_key(|x| x.0);
-            let mut i = 0;
-            while i < local.len() {
-                let cell = local[i].0;
-                let mut j = i;
-                while j < local.len() && local[j].0 == cell {
-                    j += 1;
-                }
-                let k = j - i;
-                if k >= 2 {
-                    let (first, last) = (&local[i], &local[j - 1]);
-                    let span = if h == CAL {
-                        (last.1 - first.1) as f64 / 1000.0
-                    } else {
-                        last.2 - first.2
-                    };
-                    gaps.push((cell as u32, span / (k - 1) as f64));
-                }
-                i = j;
-            }
-        },
-    );
-    let mut cells = vec![Vec::new(); n];
-    for (gaps, _) in chunks {
-        for (cell, gap) in gaps {
-            cells[cell as usize].push(gap);
-        }
-    }
-    duration_column(cells)
+    duration_column(pass(ctx).gaps[o.hours()].clone())
 }

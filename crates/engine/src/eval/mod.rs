@@ -21,7 +21,7 @@ mod tests_edge;
 #[cfg(test)]
 mod tests_people;
 
-pub(crate) use customers::{ActCells, Activities};
+pub(crate) use customers::{ActCells, Activities, CustomerPass};
 pub(crate) use flat::{PresenceDays, Waits, Work};
 
 use std::collections::BTreeMap;
@@ -481,6 +481,7 @@ pub(crate) struct Ctx<'e> {
     pub aligned: bool,
     pub activities: Option<Arc<Activities>>,
     pub act_cells: Option<Arc<ActCells>>,
+    pub customer_pass: Option<CustomerPass>,
     pub repeat_flags: Option<Arc<Vec<bool>>>,
     /// Customer-base counts, shared by the metrics that read them.
     pub base: std::sync::OnceLock<customers::Base>,
@@ -578,6 +579,7 @@ impl<'e> Ctx<'e> {
             }),
             activities: None,
             act_cells: None,
+            customer_pass: None,
             repeat_flags: None,
             base: std::sync::OnceLock::new(),
         })
@@ -722,6 +724,13 @@ impl<'e> Ctx<'e> {
     /// Computes every column the metrics need: group columns (keys in parallel, ids in one
     /// pass), then cell columns (in parallel).
     fn prepare(&mut self, metrics: &[&'static Metric]) {
+        self.prepare_columns(metrics);
+        if self.activities.is_some() {
+            self.customer_pass = Some(CustomerPass::new(self));
+        }
+    }
+
+    fn prepare_columns(&mut self, metrics: &[&'static Metric]) {
         let e = self.e;
         let mut tables: Vec<Table> = Vec::new();
         let mut anchors: Vec<Anchor> = Vec::new();
