@@ -839,6 +839,7 @@ impl Engine {
             .iter()
             .map(|r| ReplyAt {
                 at: ms(r.at),
+                day: local_day_number(&self.compiled.tz, ms(r.at)),
                 agent: r
                     .agent_id
                     .as_deref()

@@ -102,6 +102,8 @@ pub(crate) struct Exch {
 pub(crate) struct ReplyAt {
     pub at: i64,
     pub agent: u32,
+    /// The local day (account zone) of `at`, days since 1970-01-01.
+    pub day: i32,
 }
 
 /// A case assigned to an agent on a local day, and whether the agent solved it that day.

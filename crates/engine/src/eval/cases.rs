@@ -17,7 +17,8 @@ use crate::engine::Engine;
 use crate::query::MetricValue;
 use crate::tables::{BUS, CAL, NO_CLOCK};
 use crate::time::{clock_of, ms, ts};
-use crate::util::{FxMap, NEVER, NO_TIME, NONE};
+use crate::util::{NEVER, NO_TIME, NONE};
+use rayon::prelude::*;
 
 #[inline]
 fn is_solved(status: u8) -> bool {
@@ -333,25 +334,25 @@ impl Engine {
             |c| &mut c.repeat_flags,
             || {
                 let c = &self.cases;
-                let mut index: FxMap<u64, Vec<i64>> = FxMap::default();
-                for r in 0..c.len() {
-                    if c.exists[r] && c.repeat_key[r] != 0 {
-                        index.entry(c.repeat_key[r]).or_default().push(c.created[r]);
-                    }
-                }
-                for v in index.values_mut() {
-                    v.sort_unstable();
-                }
+                // (key, created) of every case with a customer, sorted: the cases created after a
+                // solve with the same key follow the solve's position.
+                let mut created: Vec<(u64, i64)> = (0..c.len())
+                    .filter(|&r| c.exists[r] && c.repeat_key[r] != 0)
+                    .map(|r| (c.repeat_key[r], c.created[r]))
+                    .collect();
+                created.par_sort_unstable();
                 let window = (self.config.fcr_window_days * 86_400_000.0) as i64;
                 (0..c.len())
+                    .into_par_iter()
                     .map(|r| {
-                        let solve = c.last_solve[r];
-                        if !c.exists[r] || c.repeat_key[r] == 0 || solve == NO_TIME {
+                        let (key, solve) = (c.repeat_key[r], c.last_solve[r]);
+                        if !c.exists[r] || key == 0 || solve == NO_TIME {
                             return false;
                         }
-                        let created = &index[&c.repeat_key[r]];
-                        let i = created.partition_point(|&t| t <= solve);
-                        i < created.len() && created[i] <= solve.saturating_add(window)
+                        let i = created.partition_point(|&x| x <= (key, solve));
+                        i < created.len()
+                            && created[i].0 == key
+                            && created[i].1 <= solve.saturating_add(window)
                     })
                     .collect()
             },

@@ -73,39 +73,8 @@ impl Engine {
 
     fn build_activities(&self) -> Activities {
         let n = self.customers.exists.len();
-        let mut all: Vec<(u32, Act)> = Vec::new();
         let c = &self.cases;
-        for r in 0..c.len() {
-            if c.exists[r] && c.customer[r] != NONE {
-                let a = Act {
-                    t: c.created[r],
-                    bus: c.bus_epoch[r],
-                    row: r as u32,
-                    kind: CASE,
-                    flags: 0,
-                };
-                all.push((c.customer[r], a));
-            }
-        }
         let k = &self.contacts;
-        for r in 0..k.len() {
-            if k.exists[r] && k.customer[r] != NONE && k.arrived[r] != NO_TIME {
-                let flags = if standalone(self, r) { STANDALONE } else { 0 }
-                    | if k.outcome[r] == Outcome::Answered as u8 {
-                        ANSWERED
-                    } else {
-                        0
-                    };
-                let a = Act {
-                    t: k.arrived[r],
-                    bus: k.bus_epoch[r],
-                    row: r as u32,
-                    kind: CONTACT,
-                    flags,
-                };
-                all.push((k.customer[r], a));
-            }
-        }
         let o = &self.orders;
         let currency = self
             .config
@@ -113,37 +82,95 @@ impl Engine {
             .currency
             .as_deref()
             .map(|c| self.currency_ids.get(c).unwrap_or(NONE));
-        for r in 0..o.at.len() {
-            if o.customer[r] != NONE {
-                let flags = if currency.is_none_or(|c| c == o.currency[r]) {
-                    IN_CURRENCY
-                } else {
-                    0
-                };
-                let a = Act {
-                    t: o.at[r],
-                    bus: f64::NAN,
-                    row: r as u32,
-                    kind: ORDER,
-                    flags,
-                };
-                all.push((o.customer[r], a));
+        // Every activity once, visited by kind.
+        let each = |f: &mut dyn FnMut(u32, Act)| {
+            for r in 0..c.len() {
+                if c.exists[r] && c.customer[r] != NONE {
+                    let a = Act {
+                        t: c.created[r],
+                        bus: c.bus_epoch[r],
+                        row: r as u32,
+                        kind: CASE,
+                        flags: 0,
+                    };
+                    f(c.customer[r], a);
+                }
             }
-        }
-        all.par_sort_unstable_by_key(|(c, a)| (*c, a.t, a.kind, a.row));
+            for r in 0..k.len() {
+                if k.exists[r] && k.customer[r] != NONE && k.arrived[r] != NO_TIME {
+                    let flags = if standalone(self, r) { STANDALONE } else { 0 }
+                        | if k.outcome[r] == Outcome::Answered as u8 {
+                            ANSWERED
+                        } else {
+                            0
+                        };
+                    let a = Act {
+                        t: k.arrived[r],
+                        bus: k.bus_epoch[r],
+                        row: r as u32,
+                        kind: CONTACT,
+                        flags,
+                    };
+                    f(k.customer[r], a);
+                }
+            }
+            for r in 0..o.at.len() {
+                if o.customer[r] != NONE {
+                    let flags = if currency.is_none_or(|c| c == o.currency[r]) {
+                        IN_CURRENCY
+                    } else {
+                        0
+                    };
+                    let a = Act {
+                        t: o.at[r],
+                        bus: f64::NAN,
+                        row: r as u32,
+                        kind: ORDER,
+                        flags,
+                    };
+                    f(o.customer[r], a);
+                }
+            }
+        };
+        // Counting sort by customer, then each customer's few activities by time.
         let mut start = vec![0u32; n + 1];
-        for (customer, _) in &all {
-            start[*customer as usize + 1] += 1;
-        }
+        each(&mut |customer, _| start[customer as usize + 1] += 1);
         for i in 0..n {
             start[i + 1] += start[i];
         }
+        let total = start[n] as usize;
+        let mut next = start.clone();
+        let mut items = vec![
+            Act {
+                t: 0,
+                bus: 0.0,
+                row: 0,
+                kind: 0,
+                flags: 0
+            };
+            total
+        ];
+        each(&mut |customer, a| {
+            let slot = &mut next[customer as usize];
+            items[*slot as usize] = a;
+            *slot += 1;
+        });
+        let mut rest: &mut [Act] = &mut items;
+        let mut slices = Vec::with_capacity(n);
+        for i in 0..n {
+            let (head, tail) = rest.split_at_mut((start[i + 1] - start[i]) as usize);
+            slices.push(head);
+            rest = tail;
+        }
+        slices
+            .par_iter_mut()
+            .for_each(|s| s.sort_unstable_by_key(|a| (a.t, a.kind, a.row)));
         Activities {
             start,
-            t: all.iter().map(|(_, a)| a.t).collect(),
-            bus: all.iter().map(|(_, a)| a.bus).collect(),
-            row: all.iter().map(|(_, a)| a.row).collect(),
-            kind: all.iter().map(|(_, a)| a.kind | a.flags << 2).collect(),
+            t: items.iter().map(|a| a.t).collect(),
+            bus: items.iter().map(|a| a.bus).collect(),
+            row: items.iter().map(|a| a.row).collect(),
+            kind: items.iter().map(|a| a.kind | a.flags << 2).collect(),
         }
     }
 }

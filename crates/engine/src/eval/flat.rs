@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::engine::Engine;
-use crate::time::{local_date, local_day_number, ms, start_of_local_day};
+use crate::time::LocalDays;
 use crate::util::NONE;
 
 /// The replies and agent-day assignments of every existing case, in case order (the rows of
@@ -52,8 +52,23 @@ impl Engine {
             |c| &mut c.work,
             || {
                 let c = &self.cases;
-                let tz = &self.compiled.tz;
-                let mut f = Work::default();
+                let (mut replies, mut assigns) = (0, 0);
+                for r in 0..c.len() {
+                    if c.exists[r] {
+                        replies += c.replies.get(r).len();
+                        assigns += c.assigns.get(r).len();
+                    }
+                }
+                let mut f = Work {
+                    reply_case: Vec::with_capacity(replies),
+                    reply_agent: Vec::with_capacity(replies),
+                    reply_at: Vec::with_capacity(replies),
+                    reply_day: Vec::with_capacity(replies),
+                    assign_case: Vec::with_capacity(assigns),
+                    assign_agent: Vec::with_capacity(assigns),
+                    assign_day: Vec::with_capacity(assigns),
+                    assign_done: Vec::with_capacity(assigns),
+                };
                 for r in 0..c.len() {
                     if !c.exists[r] {
                         continue;
@@ -62,7 +77,7 @@ impl Engine {
                         f.reply_case.push(r as u32);
                         f.reply_agent.push(x.agent);
                         f.reply_at.push(x.at);
-                        f.reply_day.push(local_day_number(tz, x.at));
+                        f.reply_day.push(x.day);
                     }
                     for x in c.assigns.get(r) {
                         f.assign_case.push(r as u32);
@@ -114,29 +129,31 @@ impl Engine {
             || {
                 let p = &self.presence;
                 let tz = &self.compiled.tz;
-                // (agent, day) → (day start, seconds)
-                let mut pieces: Vec<(u32, i32, i64, f64)> = Vec::new();
+                // Local days over the span of the intervals, found by arithmetic and bisection
+                // instead of one time-zone conversion per interval.
+                let (mut lo, mut hi) = (i64::MAX, i64::MIN);
                 for r in 0..p.from.len() {
-                    if !p.logged_in[r] || p.agent[r] == NONE || p.from[r] >= p.to[r] {
-                        continue;
+                    if p.logged_in[r] && p.from[r] < p.to[r] {
+                        lo = lo.min(p.from[r]);
+                        hi = hi.max(p.to[r]);
                     }
-                    let (mut from, to) = (p.from[r], p.to[r]);
-                    while from < to {
-                        let date = local_date(tz, from);
-                        let start = start_of_local_day(tz, date).map_or(from, ms);
-                        let next = date
-                            .tomorrow()
-                            .ok()
-                            .and_then(|d| start_of_local_day(tz, d).ok())
-                            .map_or(i64::MAX, ms);
-                        let end = to.min(next);
-                        pieces.push((
-                            p.agent[r],
-                            local_day_number(tz, from),
-                            start,
-                            (end - from) as f64 / 1000.0,
-                        ));
-                        from = end;
+                }
+                let mut pieces: Vec<(u32, i32, i64, f64)> = Vec::new();
+                if lo < hi {
+                    let days = LocalDays::new(tz, lo, hi);
+                    for r in 0..p.from.len() {
+                        if !p.logged_in[r] || p.agent[r] == NONE || p.from[r] >= p.to[r] {
+                            continue;
+                        }
+                        let (mut from, to) = (p.from[r], p.to[r]);
+                        while from < to {
+                            let day = days.day(from);
+                            let start = days.start_of(day).unwrap_or(from);
+                            let next = days.start_of(day + 1).unwrap_or(i64::MAX);
+                            let end = to.min(next);
+                            pieces.push((p.agent[r], day, start, (end - from) as f64 / 1000.0));
+                            from = end;
+                        }
                     }
                 }
                 pieces.sort_unstable_by_key(|x| (x.0, x.1));

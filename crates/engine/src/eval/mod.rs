@@ -717,6 +717,31 @@ impl<'e> Ctx<'e> {
                 let p = self.presence_days.as_ref().expect("presence days prepared");
                 parallel(p.agent.len(), &|i| Some(agent_dims(e, p.agent[i])))
             }
+            // Tables whose only dimension is the customer's segment, when the query neither
+            // groups nor filters by segment: every row has the same key.
+            Table::Servqual
+            | Table::Engagement
+            | Table::Orders
+            | Table::Customers
+            | Table::Reviews
+                if !self.static_dims.contains(&Dimension::Segment)
+                    && self.filt.segment.is_none() =>
+            {
+                let mut out = Vec::new();
+                self.keys_of(&Dims::EMPTY, &mut out);
+                let key = out.first().copied().unwrap_or(NO_KEY);
+                let n = self.rows(table);
+                let keys = if table == Table::Customers {
+                    e.customers
+                        .exists
+                        .iter()
+                        .map(|&x| if x { key } else { NO_KEY })
+                        .collect()
+                } else {
+                    vec![key; n]
+                };
+                (keys, Vec::new())
+            }
             _ => parallel(self.rows(table), &|r| dims(e, table, r)),
         }
     }
