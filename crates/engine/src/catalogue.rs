@@ -961,6 +961,25 @@ mod tests {
         assert_eq!(CATALOGUE.len(), 44);
     }
 
+    /// Every metric of the catalogue has a worked example among the evaluation tests.
+    #[test]
+    fn every_metric_has_a_worked_example() {
+        let tests = [
+            include_str!("eval/tests_cases.rs"),
+            include_str!("eval/tests_contacts.rs"),
+            include_str!("eval/tests_customers.rs"),
+            include_str!("eval/tests_people.rs"),
+        ]
+        .concat();
+        for m in CATALOGUE {
+            assert!(
+                tests.contains(&format!("\"{}\"", m.id)) || tests.contains(&format!("\"{}(", m.id)),
+                "no worked example queries `{}`",
+                m.id
+            );
+        }
+    }
+
     /// Every metric id metrics.md lists is in the catalogue.
     #[test]
     fn the_catalogue_covers_metrics_md() {

@@ -10,6 +10,7 @@
 //!   `median`/`p90` for durations; `value: None` is "no data").
 //! - [`catalogue`] describes every metric (names in English and Vietnamese, unit, direction,
 //!   formula, options): the one source for documentation and UI.
+//! - [`Engine::case_rows`] gives one row per case with every per-case fact (the cases export).
 //! - [`EngineConfig`] is the account's configuration: time zone, schedules, SLA policies and
 //!   thresholds.
 //!
@@ -19,6 +20,7 @@ pub mod catalogue;
 pub mod config;
 mod engine;
 mod eval;
+pub mod export;
 pub mod query;
 mod tables;
 pub mod time;
@@ -27,6 +29,12 @@ mod util;
 pub use catalogue::{Metric, MetricOption, catalogue, metric};
 pub use config::{ConfigError, EngineConfig};
 pub use engine::Engine;
+pub use export::{CaseRow, Seconds, SlaState};
 pub use query::{
     Dimension, Filters, MetricQuery, MetricSpec, MetricValue, Part, QueryError, QueryResult, Row,
 };
+
+/// The engine can be shared between threads (a server holds it behind a lock).
+#[allow(dead_code)]
+const fn assert_send_sync<T: Send + Sync>() {}
+const _: () = assert_send_sync::<Engine>();

@@ -276,12 +276,15 @@ pub(crate) struct CustomerPass {
     pub gaps: [Vec<Vec<f64>>; 2],
 }
 
+/// A customer's cells: returning, served, buying, and (cell, instant, business offset) contacts.
+type Scratch = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<(usize, i64, f64)>);
+
 struct PassChunk {
     returning: Vec<u64>,
     served: Vec<u64>,
     buyers: Vec<u64>,
     gaps: Vec<(u32, f64, f64)>,
-    scratch: (Vec<usize>, Vec<usize>, Vec<usize>, Vec<(usize, i64, f64)>),
+    scratch: Scratch,
 }
 
 impl CustomerPass {
