@@ -771,7 +771,6 @@ impl Engine {
     fn derive(&self, case: &Case, clock_idx: u16, segment: Option<&str>) -> Derived {
         let schedules = &self.compiled.schedules;
         let clock = clock_of(schedules, (clock_idx != NO_CLOCK).then_some(clock_idx));
-        let clock: &dyn WorkingTime = &*clock;
         let facts = CaseFacts::compute(case, clock);
         let created_ts = case.created_at.instant();
         let created = ms(created_ts);
@@ -1054,7 +1053,7 @@ impl Engine {
         let c = t.clock[row];
         let clock = clock_of(schedules, (c != NO_CLOCK).then_some(c));
         let measure = |from: i64, to: i64| -> [f64; 2] {
-            let e = Elapsed::between(crate::time::ts(from), crate::time::ts(to), &*clock);
+            let e = Elapsed::between(crate::time::ts(from), crate::time::ts(to), clock);
             secs(e)
         };
         let (q, a) = (t.queued[row], t.answered[row]);

@@ -6,30 +6,15 @@ use carekpi_domain::calendar::Schedule;
 use carekpi_domain::working_time::{AlwaysOpen, WorkingTime};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Span, Timestamp};
+use jiff::{Span, Timestamp};
 
 use crate::query::{Dimension, QueryError};
 
-/// A team's schedule as the domain's [`WorkingTime`] (the calendar module measures, this adapter
-/// lets the per-case facts and SLA clocks use it).
-#[derive(Clone, Copy, Debug)]
-pub struct ScheduleClock<'a>(pub &'a Schedule);
-
-impl WorkingTime for ScheduleClock<'_> {
-    fn business_duration(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
-        self.0.business_duration(from, to)
-    }
-
-    fn add_business(&self, from: Timestamp, d: SignedDuration) -> Option<Timestamp> {
-        self.0.add_business(from, d)
-    }
-}
-
 /// The clock of a schedule index (None: 24/7).
-pub(crate) fn clock_of(schedules: &[Schedule], index: Option<u16>) -> Box<dyn WorkingTime + '_> {
+pub(crate) fn clock_of(schedules: &[Schedule], index: Option<u16>) -> &dyn WorkingTime {
     match index {
-        Some(i) => Box::new(ScheduleClock(&schedules[i as usize])),
-        None => Box::new(AlwaysOpen),
+        Some(i) => &schedules[i as usize],
+        None => &AlwaysOpen,
     }
 }
 

@@ -450,7 +450,7 @@ pub(crate) struct Prepared {
 }
 
 /// Query shapes kept.
-const SHAPES: usize = 8;
+const SHAPES: usize = 4;
 
 /// Group keys of a table's rows, and (row, key) pairs for rows in more than one group.
 type Keys = (Vec<u64>, Vec<(u32, u64)>);
