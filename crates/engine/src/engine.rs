@@ -19,7 +19,7 @@ use carekpi_domain::records::vocab::{
 };
 use carekpi_domain::records::{Agent, Call, Case, CaseEvent, Chat, ChatMessage, Customer, Team};
 use carekpi_domain::sla::{SlaStatus, SlaTargetKind};
-use carekpi_domain::working_time::{Elapsed, WorkingTime};
+use carekpi_domain::working_time::Elapsed;
 use carekpi_domain::{Moment, Record, RecordKind};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
