@@ -66,6 +66,16 @@ fn main() {
         times[0],
         times[runs - 1]
     );
+    // Another shape (its group and cell columns are new; the per-version lists are reused).
+    let other =
+        MetricQuery::new(MetricSpec::all(), from, to).group_by([Dimension::Week, Dimension::Agent]);
+    let t = Instant::now();
+    let r = engine.query(&other, now).expect("query");
+    eprintln!(
+        "new shape (week × agent, {} rows): {:.1} ms",
+        r.rows.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     if std::env::var_os("PER_METRIC").is_some() {
         for spec in MetricSpec::all() {
             let q = MetricQuery::new(vec![spec.clone()], from, to)
