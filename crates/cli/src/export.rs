@@ -16,7 +16,6 @@ use carekpi_domain::sla::{SlaOutcome, SlaStatus, SlaTargetKind};
 use carekpi_domain::working_time::{AlwaysOpen, Elapsed, WorkingTime};
 use carekpi_domain::{Record, RecordKind};
 use carekpi_engine::EngineConfig;
-use carekpi_engine::time::ScheduleClock;
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -180,11 +179,10 @@ impl Context {
     /// Measure a case: its facts against its schedule, its SLA outcome at `now`, its waits.
     pub fn measure(&self, case: &Case) -> Measured<'_> {
         let schedule = self.schedule_of(case);
-        let clock: Box<dyn WorkingTime + '_> = match schedule {
-            Some((_, s)) => Box::new(ScheduleClock(s)),
-            None => Box::new(AlwaysOpen),
+        let clock: &dyn WorkingTime = match schedule {
+            Some((_, s)) => s,
+            None => &AlwaysOpen,
         };
-        let clock = &*clock;
         let facts = CaseFacts::compute(case, clock);
         let segment = case
             .customer_id
