@@ -163,21 +163,34 @@ impl Interner {
     }
 }
 
-/// A list per row, stored in one vector (`values`) with a `(start, len)` span per row. Replacing a
-/// row's list overwrites it in place when the new one is not longer, else appends it and leaves
-/// the old values as garbage, which is compacted away once it outweighs the live values.
+/// Items per block of a [`Ragged`].
+const BLOCK_BITS: u32 = 16;
+const BLOCK: usize = 1 << BLOCK_BITS;
+
+/// A list per row, stored in fixed-size blocks of values with a `(start, len)` span per row
+/// (`start` = block × 2¹⁶ + offset; a list never crosses a block; a list longer than a block gets
+/// its own allocation, `start` indexing `big`). Blocks instead of one growing vector: growth never
+/// copies the values nor doubles their allocation, so a million cases' events cost their size,
+/// not up to three times it while a vector reallocates.
+///
+/// Replacing a row's list overwrites it in place when the new one is not longer, else appends it
+/// and leaves the old values as garbage, which is compacted away once it outweighs the live values.
 #[derive(Clone, Debug)]
 pub(crate) struct Ragged<T> {
-    values: Vec<T>,
+    blocks: Vec<Vec<T>>,
+    big: Vec<Box<[T]>>,
     spans: Vec<(u32, u32)>,
+    live: usize,
     garbage: usize,
 }
 
 impl<T> Default for Ragged<T> {
     fn default() -> Self {
         Self {
-            values: Vec::new(),
+            blocks: Vec::new(),
+            big: Vec::new(),
             spans: Vec::new(),
+            live: 0,
             garbage: 0,
         }
     }
@@ -188,8 +201,13 @@ impl<T: Copy> Ragged<T> {
     #[inline]
     pub fn get(&self, row: usize) -> &[T] {
         match self.spans.get(row) {
-            Some(&(start, len)) => &self.values[start as usize..(start + len) as usize],
-            None => &[],
+            Some(&(start, len)) if len != 0 && len as usize <= BLOCK => {
+                let block = &self.blocks[(start >> BLOCK_BITS) as usize];
+                let offset = (start as usize) & (BLOCK - 1);
+                &block[offset..offset + len as usize]
+            }
+            Some(&(start, len)) if len != 0 => &self.big[start as usize],
+            _ => &[],
         }
     }
 
@@ -200,32 +218,77 @@ impl<T: Copy> Ragged<T> {
         }
         let (start, len) = self.spans[row];
         let new_len = u32::try_from(items.len()).expect("a row's list fits in u32");
-        if items.len() <= len as usize {
-            let s = start as usize;
-            self.values[s..s + items.len()].copy_from_slice(items);
+        let in_block = |len: u32| len as usize <= BLOCK;
+        if items.is_empty() {
+            if in_block(len) {
+                self.garbage += len as usize;
+            } else {
+                self.big[start as usize] = Box::new([]);
+            }
+            self.live -= len as usize;
+            self.spans[row] = (0, 0);
+        } else if in_block(len) && items.len() <= len as usize {
+            let block = &mut self.blocks[(start >> BLOCK_BITS) as usize];
+            let offset = (start as usize) & (BLOCK - 1);
+            block[offset..offset + items.len()].copy_from_slice(items);
             self.garbage += (len - new_len) as usize;
+            self.live -= (len - new_len) as usize;
             self.spans[row] = (start, new_len);
         } else {
-            self.garbage += len as usize;
-            let start = u32::try_from(self.values.len()).expect("fewer than 4 billion values");
-            self.values.extend_from_slice(items);
-            self.spans[row] = (start, new_len);
+            if in_block(len) {
+                self.garbage += len as usize;
+            } else {
+                // A big list's allocation is dropped at once.
+                self.big[start as usize] = Box::new([]);
+            }
+            self.live -= len as usize;
+            self.spans[row] = (self.append(items), new_len);
+            self.live += items.len();
         }
-        if self.garbage > 1024 && self.garbage > self.values.len() / 2 {
+        if self.garbage > BLOCK && self.garbage > self.live {
             self.compact();
         }
     }
 
-    fn compact(&mut self) {
-        let mut values = Vec::with_capacity(self.values.len() - self.garbage);
-        for span in &mut self.spans {
-            let (start, len) = *span;
-            let new_start = u32::try_from(values.len()).expect("fits");
-            values.extend_from_slice(&self.values[start as usize..(start + len) as usize]);
-            *span = (new_start, len);
+    /// Stores `items` after the last list; its `start`.
+    fn append(&mut self, items: &[T]) -> u32 {
+        if items.len() > BLOCK {
+            self.big.push(items.into());
+            return u32::try_from(self.big.len() - 1).expect("fewer than 4 billion big lists");
         }
-        self.values = values;
-        self.garbage = 0;
+        let full = self
+            .blocks
+            .last()
+            .is_none_or(|b| b.len() + items.len() > BLOCK);
+        if full {
+            self.blocks.push(Vec::with_capacity(BLOCK));
+        }
+        let index = self.blocks.len() - 1;
+        let block = &mut self.blocks[index];
+        let start = (index << BLOCK_BITS) | block.len();
+        block.extend_from_slice(items);
+        u32::try_from(start).expect("fewer than 2^32 values in blocks")
+    }
+
+    fn compact(&mut self) {
+        let old = std::mem::take(self);
+        self.spans = Vec::with_capacity(old.spans.len());
+        for row in 0..old.spans.len() {
+            let items = old.get(row);
+            let start = if items.is_empty() {
+                0
+            } else {
+                self.append(items)
+            };
+            self.spans.push((start, items.len() as u32));
+            self.live += items.len();
+        }
+    }
+
+    /// Bytes held (capacity), for memory reports.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.blocks.iter().map(|b| b.capacity()).sum::<usize>() * std::mem::size_of::<T>()
     }
 }
 
@@ -257,7 +320,35 @@ mod tests {
         }
         assert_eq!(r.get(1).len(), 6);
         assert_eq!(r.get(2), &[4, 5, 6, 7]);
-        assert!(r.values.len() < 3 * 1024 + 20, "{}", r.values.len());
+        // 10,000 replacements of 6 items: compacted, at most a few blocks held.
+        assert!(r.blocks.len() <= 3, "{}", r.blocks.len());
+    }
+
+    #[test]
+    fn ragged_lists_fill_blocks_and_big_lists_stand_alone() {
+        let mut r: Ragged<u32> = Ragged::default();
+        // Empty lists take no block.
+        r.set(3, &[]);
+        assert_eq!((r.get(1), r.get(3), r.blocks.len()), (&[] as &[u32], &[] as &[u32], 0));
+        // 70,000 lists of 3: 21,845 per block of 65,536, so 4 blocks; no list crosses a block.
+        for row in 0..70_000u32 {
+            r.set(row as usize, &[row, row + 1, row + 2]);
+        }
+        assert_eq!(r.blocks.len(), 4);
+        assert_eq!(r.held(), 4 * 65_536 * 4);
+        for row in [0u32, 21_844, 21_845, 69_999] {
+            assert_eq!(r.get(row as usize), &[row, row + 1, row + 2]);
+        }
+        // A list longer than a block has its own allocation, and can shrink back into a block.
+        let long: Vec<u32> = (0..100_000).collect();
+        r.set(5, &long);
+        assert_eq!(r.get(5), long.as_slice());
+        assert_eq!(r.get(6), &[6, 7, 8]);
+        r.set(5, &[1]);
+        assert_eq!(r.get(5), &[1]);
+        assert_eq!(r.big[0].len(), 0);
+        r.set(70_000, &[]);
+        assert_eq!(r.get(70_000), &[] as &[u32]);
     }
 
     #[test]
