@@ -12,6 +12,7 @@ pub mod interchange;
 pub mod moment;
 pub mod records;
 pub mod sla;
+pub mod staffing;
 pub mod validation;
 pub mod working_time;
 
