@@ -22,6 +22,7 @@ mod engine;
 mod eval;
 pub mod export;
 pub mod query;
+pub mod staffing;
 mod tables;
 pub mod time;
 mod util;
