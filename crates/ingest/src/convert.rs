@@ -286,6 +286,57 @@ pub(crate) fn timestamp_with_format(
     Ok(Value::String(moment.to_string()))
 }
 
+/// What a strptime format must give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FormatUse {
+    /// A full date (`date_format`).
+    Date,
+    /// A time of day, at least the hour (`time_format`).
+    Time,
+    /// A moment: a full date (and maybe a time, an offset or a zone), or seconds since the epoch
+    /// (`format` of a timestamp field).
+    Timestamp,
+}
+
+/// Check a strptime format before any row is read: it must be one jiff understands, it must be
+/// able to read back what it writes, and it must give what `used` needs. The check writes a
+/// sample moment (2026-03-17 13:45:56.789 in Europe/Berlin) with the format and parses the text
+/// again, so an unknown directive (`%J`), a directive jiff can write but not read (`%Z`) and a
+/// format without directives (`YYMMDD` instead of `%y%m%d`) are all caught here.
+pub(crate) fn check_format(format: &str, used: FormatUse) -> Result<(), String> {
+    let sample = TimeZone::get("Europe/Berlin")
+        .unwrap_or(TimeZone::UTC)
+        .to_zoned_datetime(jiff::civil::date(2026, 3, 17).at(13, 45, 56, 789_000_000))
+        .map_err(|e| e.to_string())?;
+    let hint = match used {
+        FormatUse::Date => "e.g. `%Y-%m-%d`, `%d/%m/%Y` or `%y%m%d`",
+        FormatUse::Time => "e.g. `%H:%M:%S` or `%H:%M`",
+        FormatUse::Timestamp => "e.g. `%Y-%m-%d %H:%M:%S` or `%d/%m/%Y %H:%M %z`",
+    };
+    let written = strtime::format(format, &sample)
+        .map_err(|e| format!("`{format}` is not a strftime/strptime format ({hint}): {e}"))?;
+    let tm = strtime::parse(format, &written).map_err(|e| {
+        format!("`{format}` cannot read the text it writes itself (`{written}`): {e}")
+    })?;
+    let ok = match used {
+        FormatUse::Date => tm.to_date().is_ok(),
+        FormatUse::Time => tm.hour().is_some(),
+        FormatUse::Timestamp => tm.timestamp().is_some() || tm.to_date().is_ok(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        let what = match used {
+            FormatUse::Date => "a full date (year, month and day)",
+            FormatUse::Time => "a time of day (at least the hour)",
+            FormatUse::Timestamp => "a full date",
+        };
+        Err(format!(
+            "`{format}` does not give {what}; formats are written with strftime directives ({hint})"
+        ))
+    }
+}
+
 pub(crate) fn date_with_format(text: &str, format: &str) -> Result<Date, String> {
     strtime::parse(format, text)
         .and_then(|tm| tm.to_date())
@@ -355,6 +406,36 @@ mod tests {
         assert_eq!(
             text_list("a; b,c ,,", ";,"),
             serde_json::json!(["a", "b", "c"])
+        );
+    }
+
+    #[test]
+    fn formats_are_checked_before_any_row() {
+        assert_eq!(check_format("%y%m%d", FormatUse::Date), Ok(()));
+        assert_eq!(check_format("%H:%M:%S", FormatUse::Time), Ok(()));
+        assert_eq!(
+            check_format("%Y/%m/%d %H:%M:%S%.f", FormatUse::Timestamp),
+            Ok(())
+        );
+        assert_eq!(check_format("%s", FormatUse::Timestamp), Ok(()));
+        assert_eq!(check_format("%d/%m/%Y", FormatUse::Timestamp), Ok(()));
+        let e = check_format("YYMMDD", FormatUse::Date).unwrap_err();
+        assert!(e.contains("does not give a full date"), "{e}");
+        let e = check_format("%M:%S", FormatUse::Time).unwrap_err();
+        assert!(e.contains("does not give a time of day"), "{e}");
+        let e = check_format("%Y-%m-%d %J", FormatUse::Timestamp).unwrap_err();
+        assert!(e.contains("is not a strftime/strptime format"), "{e}");
+        assert!(e.contains("`J`"), "{e}");
+        let e = check_format("%Y-%m-%d %H:%M %Z", FormatUse::Timestamp).unwrap_err();
+        assert!(e.contains("cannot read the text it writes itself"), "{e}");
+        // H:MM:SS with a one-digit hour and YYMMDD read with the checked formats.
+        assert_eq!(
+            time_with_format("7:02:47", "%H:%M:%S").unwrap().to_string(),
+            "07:02:47"
+        );
+        assert_eq!(
+            date_with_format("990201", "%y%m%d").unwrap().to_string(),
+            "1999-02-01"
         );
     }
 

@@ -36,20 +36,30 @@ pub enum IngestError {
         available: Vec<String>,
     },
 
-    /// The CSV header lacks columns the mapping reads.
+    /// The CSV header lacks columns the mapping reads. `lines` holds, for each column, the line
+    /// of the mapping file that reads it (none for the generic mapping).
     #[error(
         "the CSV header lacks {} that mapping `{mapping}` reads: {}",
         if columns.len() == 1 { "a column" } else { "columns" },
-        list(columns)
+        list_at(columns, lines)
     )]
     MissingColumns {
         mapping: String,
         columns: Vec<String>,
+        lines: Vec<Option<usize>>,
     },
 
-    /// The mapping itself is wrong (TOML syntax, unknown keys or fields, contradicting options).
-    #[error("mapping `{source_name}` is not valid: {reason}")]
-    BadMapping { source_name: String, reason: String },
+    /// The mapping itself is wrong (TOML syntax, unknown keys or fields, contradicting options,
+    /// a format string that cannot work). `line`: the line of the mapping file at fault.
+    #[error(
+        "mapping `{source_name}` is not valid: {}{reason}",
+        line.map_or(String::new(), |l| format!("line {l}: "))
+    )]
+    BadMapping {
+        source_name: String,
+        line: Option<usize>,
+        reason: String,
+    },
 
     /// The mapping builds timestamps from local dates and times, and no time zone was given.
     #[error(
@@ -119,6 +129,19 @@ fn list(items: &[String]) -> String {
     items
         .iter()
         .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "`Status` (line 7), `Wait`".
+fn list_at(items: &[String], lines: &[Option<usize>]) -> String {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match lines.get(i).copied().flatten() {
+            Some(l) => format!("`{c}` (line {l})"),
+            None => format!("`{c}`"),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -8,7 +8,7 @@ use carekpi_domain::interchange::Position;
 use carekpi_domain::{BatchGuard, RecordError, RecordKind, parse_record};
 use rayon::prelude::*;
 
-use crate::{Chunk, IngestError, absorb};
+use crate::{Chunk, IngestError, Rejected, RejectedInput, absorb};
 
 /// Lines per chunk.
 pub(crate) const CHUNK_LINES: usize = 4096;
@@ -152,25 +152,43 @@ impl JsonLinesSource {
             .collect();
         let mut chunk = Chunk {
             records: Vec::with_capacity(parsed.len()),
-            errors: Vec::new(),
             lines_read: (self.lines.len() + self.too_long.len()) as u64,
             bytes_done: self.bytes_done,
+            ..Chunk::default()
         };
         let mut too_long = self.too_long.iter().copied().peekable();
-        for (line, result) in parsed {
+        for (&(s, e, _), (line, result)) in self.lines.iter().zip(parsed) {
             while let Some(long) = too_long.next_if(|&l| l < line) {
-                chunk.errors.push(line_too_long(long));
+                push_too_long(&mut chunk, long);
             }
-            absorb(
+            if let Some(reasons) = absorb(
                 &mut chunk,
                 &mut self.guard,
                 Position::Line(line),
                 std::iter::once(result),
-            );
+            ) {
+                chunk.rejected.push(Rejected {
+                    line,
+                    input: RejectedInput::Line(self.buf[s..e].to_vec()),
+                    reasons,
+                });
+            }
         }
-        chunk.errors.extend(too_long.map(line_too_long));
+        for long in too_long {
+            push_too_long(&mut chunk, long);
+        }
         Some(Ok(chunk))
     }
+}
+
+fn push_too_long(chunk: &mut Chunk, line: usize) {
+    let error = line_too_long(line);
+    chunk.rejected.push(Rejected {
+        line,
+        input: RejectedInput::Line(Vec::new()),
+        reasons: vec![error.to_string()],
+    });
+    chunk.errors.push(error);
 }
 
 fn line_too_long(line: usize) -> RecordError {

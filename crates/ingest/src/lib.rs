@@ -13,14 +13,20 @@
 //!   interchange format, read by [`carekpi_domain::parse_record_value`]: CSV gets the same
 //!   validation and messages as JSON. The mapping language is documented in `docs/import.md`.
 //!
+//! A mapping may also skip rows by rule (each [`Chunk`] counts them by reason), and group rows
+//! that share a key into one record (an event log: one row per event, one case per id).
+//!
 //! A record whose kind and id already appeared earlier in the same file is rejected as a
-//! duplicate (first one wins). The crate only reads: storing records is the storage crate's job.
+//! duplicate (first one wins). Every rejected record's input row (or line) comes back in
+//! [`Chunk::rejected`], for a reject file ([`RecordSource::reject_writer`]). The crate only
+//! reads: storing records is the storage crate's job.
 
 mod convert;
 mod csv_source;
 mod error;
 mod jsonl;
 mod mapping;
+mod rejects;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -30,6 +36,7 @@ use carekpi_domain::interchange::Position;
 use carekpi_domain::{BatchGuard, Record, RecordError, RecordKind};
 
 pub use error::IngestError;
+pub use rejects::{RejectWriter, Rejected, RejectedInput};
 
 /// The format of an input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -109,6 +116,13 @@ pub fn builtin_mapping_source(name: &str) -> Option<&'static str> {
         .map(|(_, _, text)| *text)
 }
 
+/// The time zone a mapping (a built-in name or a TOML file) says its local times are written in
+/// (`time_zone`), if it says. The CLI uses it to rank the zones: `--tz`, then the mapping's, then
+/// the account's.
+pub fn mapping_time_zone(name_or_path: &str) -> Result<Option<jiff::tz::TimeZone>, IngestError> {
+    mapping::declared_time_zone(name_or_path)
+}
+
 /// What one call of [`RecordSource::next_chunk`] read.
 #[derive(Debug, Default)]
 pub struct Chunk {
@@ -121,6 +135,12 @@ pub struct Chunk {
     pub lines_read: u64,
     /// Bytes of the file consumed so far, in total.
     pub bytes_done: u64,
+    /// Rows the mapping's `[[skip]]` rules skipped, per reason (in the mapping's order; only
+    /// reasons that occurred). Skipped rows count in `lines_read` and are not errors.
+    pub skipped: Vec<(String, u64)>,
+    /// Every input row (or line) with a rejected record, as read, with its problems. For a
+    /// grouped mapping, a rejected record brings every row of its group.
+    pub rejected: Vec<Rejected>,
 }
 
 // One per open file, moved once into the reader thread: its size does not matter.
@@ -150,6 +170,7 @@ pub struct RecordSource {
     format: Format,
     mapping_name: Option<String>,
     total_bytes: u64,
+    layout: rejects::Layout,
     chunks: std::sync::mpsc::Receiver<Result<Chunk, IngestError>>,
     reader: Option<std::thread::JoinHandle<()>>,
 }
@@ -191,12 +212,20 @@ impl RecordSource {
         }
     }
 
+    /// Create a reject file for this input at `path`: CSV like the input (same header and
+    /// delimiter, plus `rejected_line` and `rejected_reason`), or JSON Lines for JSON Lines.
+    /// Write each chunk's [`Chunk::rejected`] to it.
+    pub fn reject_writer(&self, path: &Path) -> Result<RejectWriter, IngestError> {
+        RejectWriter::create(path, &self.layout)
+    }
+
     /// Start the reader thread.
     fn start(
         path: &Path,
         format: Format,
         mapping_name: Option<String>,
         total_bytes: u64,
+        layout: rejects::Layout,
         mut inner: Inner,
     ) -> Result<RecordSource, IngestError> {
         let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
@@ -220,6 +249,7 @@ impl RecordSource {
             format,
             mapping_name,
             total_bytes,
+            layout,
             chunks: rx,
             reader: Some(reader),
         })
@@ -252,9 +282,11 @@ impl Iterator for RecordSource {
 /// record is read: the format, the mapping (its TOML, its fields, the time zone it needs), and
 /// that the CSV header has every column the mapping reads.
 pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestError> {
+    // A mapping is for CSV: a file read with one is CSV whatever its extension (`.txt`).
     let format = options
         .format
         .or_else(|| Format::from_path(path))
+        .or(options.mapping.as_ref().map(|_| Format::Csv))
         .ok_or_else(|| IngestError::UnknownFormat {
             path: path.to_path_buf(),
         })?;
@@ -276,7 +308,14 @@ pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestE
                 file,
                 options.kind,
             ));
-            RecordSource::start(path, format, None, total_bytes, inner)
+            RecordSource::start(
+                path,
+                format,
+                None,
+                total_bytes,
+                rejects::Layout::JsonLines,
+                inner,
+            )
         }
         Format::Csv => {
             let mapping = match &options.mapping {
@@ -316,13 +355,17 @@ pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestE
             let tsv = path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
-            let delimiter = mapping
-                .as_ref()
-                .and_then(|m| m.delimiter)
-                .unwrap_or(if tsv { b'\t' } else { b',' });
+            let mut dialect = mapping.as_ref().map(|m| m.dialect).unwrap_or_default();
+            let delimiter = dialect.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
+            dialect.delimiter = Some(delimiter);
             let file = File::open(path).map_err(io)?;
             let total_bytes = file.metadata().map_err(io)?.len();
-            let (reader, header) = csv_source::read_header(path, file, delimiter)?;
+            let (reader, header) = csv_source::read_header(path, file, dialect)?;
+            let layout = rejects::Layout::Csv {
+                header: header.clone(),
+                delimiter,
+                quote: dialect.quote,
+            };
             let mapping = match mapping {
                 Some(mut m) => {
                     m.bind(&header, path)?;
@@ -341,19 +384,21 @@ pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestE
                 mapping,
                 time_zone,
             ));
-            RecordSource::start(path, format, mapping_name, total_bytes, inner)
+            RecordSource::start(path, format, mapping_name, total_bytes, layout, inner)
         }
     }
 }
 
 /// Add the records read at one line (or row) to `chunk`: the valid ones after the duplicate
-/// check, the problems of the others.
+/// check, the problems of the others. Returns the problems added (printed), if any: the row is
+/// then rejected.
 fn absorb(
     chunk: &mut Chunk,
     guard: &mut BatchGuard,
     position: Position,
     results: impl IntoIterator<Item = Result<Record, Vec<RecordError>>>,
-) {
+) -> Option<Vec<String>> {
+    let start = chunk.errors.len();
     for result in results {
         match result {
             Ok(record) => match guard.check(&record, position) {
@@ -363,4 +408,5 @@ fn absorb(
             Err(errors) => chunk.errors.extend(errors),
         }
     }
+    (chunk.errors.len() > start).then(|| rejects::reasons(&chunk.errors[start..]))
 }

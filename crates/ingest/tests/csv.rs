@@ -390,7 +390,7 @@ fn unconvertible_cells_name_row_field_and_column() {
                 call,
                 Some("CALL-2"),
                 "outcome",
-                "column `Status`: `maybe` is not one of the values the mapping knows (`busy`, `lost`, `ok`)"
+                "column `Status`: `maybe` is not one of the values the mapping knows (`busy`, `lost`, `ok`) (`map` at line 10 of the mapping)"
             ),
             (
                 Position::Row(4),
@@ -418,7 +418,7 @@ fn unconvertible_cells_name_row_field_and_column() {
                 call,
                 Some("CALL-5"),
                 "agent_id",
-                "column `Who`: `Bob` is not one of the values the mapping knows (`-`, `Lan`)"
+                "column `Who`: `Bob` is not one of the values the mapping knows (`-`, `Lan`) (`map` at line 8 of the mapping)"
             ),
         ],
         "{:#?}",
@@ -463,14 +463,22 @@ fn a_derived_record_of_a_failed_field_says_so() {
 fn missing_columns_are_named_before_any_row() {
     let csv = "Ref;Who;Start;Talk\n1;Lan;02/03/2026 09:00;1:00\n";
     let err = with_mapping(CALLS_MAPPING, csv, Some("UTC")).unwrap_err();
-    let IngestError::MissingColumns { mapping, columns } = &err else {
+    let IngestError::MissingColumns {
+        mapping,
+        columns,
+        lines,
+    } = &err
+    else {
         panic!("{err}")
     };
     assert!(mapping.ends_with("map.toml"), "{mapping}");
     assert_eq!(columns, &["Status", "Wait", "Hold", "FCR", "Compliment"]);
+    // Each column with the line of the mapping that reads it first.
+    assert_eq!(lines, &[Some(10), Some(11), Some(13), Some(14), Some(18)]);
     assert!(
-        err.to_string()
-            .contains("`Status`, `Wait`, `Hold`, `FCR`, `Compliment`"),
+        err.to_string().contains(
+            "`Status` (line 10), `Wait` (line 11), `Hold` (line 13), `FCR` (line 14), `Compliment` (line 18)"
+        ),
         "{err}"
     );
 }
@@ -490,7 +498,10 @@ fn unknown_mapping_lists_the_built_in_ones() {
         panic!("{err}")
     };
     assert_eq!(name, "call-center");
-    assert_eq!(available, &["call-centre-trends"]);
+    assert_eq!(
+        available,
+        &["call-centre-trends", "anonymous-bank", "italian-helpdesk"]
+    );
     assert!(err.to_string().contains("`call-centre-trends`"), "{err}");
 
     // A path that does not exist is an I/O error naming it.
@@ -524,90 +535,114 @@ fn kind_must_agree_with_the_mapping() {
     assert!(err.to_string().contains("--kind chat"), "{err}");
 }
 
-fn bad_mapping(mapping: &str) -> String {
+fn bad_mapping(mapping: &str) -> (Option<usize>, String) {
     let err = with_mapping(mapping, "a,b\n", Some("UTC")).unwrap_err();
     let IngestError::BadMapping {
         source_name,
+        line,
         reason,
     } = &err
     else {
         panic!("{err}")
     };
     assert!(source_name.ends_with("map.toml"));
-    reason.clone()
+    if let Some(l) = line {
+        assert!(
+            err.to_string()
+                .contains(&format!("is not valid: line {l}: ")),
+            "{err}"
+        );
+    }
+    (*line, reason.clone())
 }
 
 #[test]
-fn bad_mappings_say_what_is_wrong() {
-    let cases: &[(&str, &str)] = &[
+fn bad_mappings_say_what_is_wrong_and_where() {
+    let cases: &[(&str, usize, &str)] = &[
         (
             "kind = \"call\"\n[fields]\nid = \"a\"\n",
+            2,
             "fields sets no `outcome`, which every call needs",
         ),
         (
             "kind = \"ticket\"\n[fields]\n",
+            1,
             "kind: unknown record kind `ticket`",
         ),
         (
             "kind = \"agent\"\n[fields]\nid = \"a\"\nname = \"b\"\nnick = \"b\"\n",
+            5,
             "fields.nick: an agent has no field `nick`; its fields are `id`, `name`",
         ),
         (
             "kind = \"agent\"\n[fields]\nid = { colum = \"a\" }\nname = \"b\"\n",
+            3,
             "fields.id: unknown field `colum`, expected one of",
         ),
         (
             "kind = \"agent\"\n[fields]\nid = { column = \"a\", value = \"x\" }\nname = \"b\"\n",
+            3,
             "fields.id: give only one of `column`, `value`",
         ),
         (
             "kind = \"agent\"\n[fields]\nid = \"a\"\nname = { column = \"b\", duration = \"h:mm:ss\" }\n",
+            4,
             "`duration` applies to number fields only",
         ),
         (
             "kind = \"call\"\n[fields]\nid = \"a\"\noutcome = \"b\"\ntalk_s = { column = \"b\", duration = \"fortnights\" }\n",
+            5,
             "unknown duration `fortnights`",
         ),
         (
             "kind = \"call\"\n[fields]\nid = \"a\"\noutcome = \"b\"\nqueued_at = { from = \"answered_at\" }\nanswered_at = { from = \"queued_at\" }\n",
+            2,
             "take their values from each other (`from`) in a cycle",
         ),
         (
             "kind = \"call\"\n[fields]\nid = \"a\"\noutcome = \"b\"\nqueued_at = { from = \"ended_at\" }\n",
+            5,
             "the mapping sets no field `ended_at`",
         ),
         (
             "kind = \"agent\"\n[fields]\nid = { template = \"{a\" }\nname = \"b\"\n",
+            3,
             "has an unclosed `{`",
         ),
         (
             "kind = \"agent\"\ndelimiter = \";;\"\n[fields]\nid = \"a\"\nname = \"b\"\n",
-            "delimiter `;;` must be one ASCII character",
+            2,
+            "delimiter: `;;` must be one ASCII character",
         ),
         (
             "kind = \"agent\"\n[fields]\nid = \"a\"\nname = \"b\"\n[[also]]\nkind = \"survey\"\n[also.fields]\nid = \"a\"\nsurvey = { value = \"csat\" }\nscore = \"b\"\nat = { from = \"hired_at\" }\n",
+            11,
             "also[0].fields.at: `from = \"hired_at\"`: the primary agent sets no field `hired_at`",
         ),
         (
             "kind = \"survey\"\n[fields]\nid = \"a\"\nsurvey = { value = \"csat\" }\nscore = { value = \"high\" }\nat = \"b\"\n",
+            5,
             "fields.score: `value`: `high` is not a number",
         ),
-        ("kind = \"agent\"\n[fields\n", "TOML parse error"),
+        ("kind = \"agent\"\n[fields\n", 2, "TOML parse error"),
         (
             "kind = \"agent\"\ntime_zone = \"Mars/Olympus\"\n[fields]\nid = \"a\"\nname = \"b\"\n",
-            "time_zone `Mars/Olympus`",
+            2,
+            "time_zone: `Mars/Olympus`",
         ),
         (
             "kind = \"agent\"\n[fields]\nid = \"a\"\nname = { column = \"b\", when = 3 }\n",
-            "`when` is a column name",
+            4,
+            "a condition is a column name",
         ),
     ];
-    for (mapping, expected) in cases {
-        let reason = bad_mapping(mapping);
+    for (mapping, line, expected) in cases {
+        let (got_line, reason) = bad_mapping(mapping);
         assert!(
             reason.contains(expected),
             "mapping:\n{mapping}\nreason `{reason}` lacks `{expected}`"
         );
+        assert_eq!(got_line, Some(*line), "mapping:\n{mapping}\n{reason}");
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use carekpi_domain::{Record, RecordError};
-use carekpi_ingest::{Chunk, IngestError, SourceOptions, open};
+use carekpi_ingest::{Chunk, IngestError, Rejected, SourceOptions, open};
 
 /// A temporary directory holding one file.
 pub struct TempFile {
@@ -32,6 +32,9 @@ pub struct All {
     pub lines_read: u64,
     pub bytes_done: u64,
     pub total_bytes: u64,
+    /// Skipped rows per reason, added up over the chunks (in order of first appearance).
+    pub skipped: Vec<(String, u64)>,
+    pub rejected: Vec<Rejected>,
 }
 
 pub fn read(path: &Path, options: SourceOptions) -> Result<All, IngestError> {
@@ -46,7 +49,16 @@ pub fn read(path: &Path, options: SourceOptions) -> Result<All, IngestError> {
             errors,
             lines_read,
             bytes_done,
+            skipped,
+            rejected,
         } = chunk?;
+        for (reason, n) in skipped {
+            match all.skipped.iter_mut().find(|(r, _)| *r == reason) {
+                Some((_, total)) => *total += n,
+                None => all.skipped.push((reason, n)),
+            }
+        }
+        all.rejected.extend(rejected);
         all.chunks
             .push((records.len(), errors.len(), lines_read, bytes_done));
         assert!(bytes_done >= all.bytes_done, "bytes_done goes back");
