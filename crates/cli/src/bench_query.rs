@@ -11,13 +11,12 @@ use carekpi_demo::DemoOptions;
 use carekpi_domain::Record;
 use carekpi_domain::records::vocab::Outcome;
 use carekpi_domain::records::{Call, Chat, SurveyResponse};
-use carekpi_engine::{Dimension, Engine, MetricQuery, MetricSpec};
+use carekpi_engine::{CaseSheet, Dimension, Engine, MetricQuery, MetricSpec};
 use clap::Args;
 use jiff::Timestamp;
 use jiff::civil::date;
 use serde::Serialize;
 
-use crate::export::Context;
 use crate::failure::Failure;
 
 #[derive(Args, Debug)]
@@ -59,6 +58,10 @@ struct QueryFigures {
     p50_ms: f64,
     p90_ms: f64,
     min_ms: f64,
+    /// Peak resident memory once the data is loaded, before the first query.
+    loaded_peak_rss_mib: Option<f64>,
+    /// Resident memory once loaded (the generator's transient memory freed).
+    loaded_rss_mib: Option<f64>,
     peak_rss_mib: Option<f64>,
     threads: usize,
 }
@@ -113,7 +116,7 @@ struct ContactRow<'a> {
 }
 
 impl Tables {
-    fn contact(&mut self, ctx: &Context, c: ContactRow<'_>) -> Result<(), Failure> {
+    fn contact(&mut self, ctx: &CaseSheet, c: ContactRow<'_>) -> Result<(), Failure> {
         let team = c.team.map(String::from).or_else(|| {
             c.agent
                 .and_then(|a| ctx.agents.get(a))
@@ -146,7 +149,7 @@ impl Tables {
             .map_err(write_failed)
     }
 
-    fn survey(&mut self, ctx: &Context, s: &SurveyResponse, id: &str) -> Result<(), Failure> {
+    fn survey(&mut self, ctx: &CaseSheet, s: &SurveyResponse, id: &str) -> Result<(), Failure> {
         // The survey's team: its own, else its case's, else its agent's (as the engine does).
         let team = s
             .team_id
@@ -216,7 +219,8 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::usage(format!("{e}")))?;
     let mut engine = Engine::new(config.clone())
         .map_err(|e| Failure::usage(format!("the demo configuration: {e}")))?;
-    let mut ctx = Context::new(config, now)?;
+    let mut ctx = CaseSheet::new(config, now)
+        .map_err(|e| Failure::usage(format!("the demo configuration: {e}")))?;
     let mut tables = match &args.export {
         None => None,
         Some(dir) => {
@@ -373,6 +377,8 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
         }
     }
     let load_seconds = started.elapsed().as_secs_f64();
+    let loaded_rss_mib = crate::bench::peak_rss_mib();
+    let resident_mib = rss_mib();
 
     let query = MetricQuery::for_local_dates(
         MetricSpec::all(),
@@ -412,6 +418,8 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
         p50_ms: rank(0.5),
         p90_ms: rank(0.9),
         min_ms: times[0],
+        loaded_peak_rss_mib: loaded_rss_mib,
+        loaded_rss_mib: resident_mib,
         peak_rss_mib: crate::bench::peak_rss_mib(),
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
@@ -437,11 +445,12 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
         "  first run {:.1} ms; over {} runs: p50 {:.1} ms, p90 {:.1} ms, min {:.1} ms",
         figures.first_query_ms, figures.runs, figures.p50_ms, figures.p90_ms, figures.min_ms
     );
+    let mib = |m: Option<f64>| m.map_or("unknown".to_string(), |m| format!("{m:.0} MiB"));
     println!(
-        "  peak memory {}",
-        figures
-            .peak_rss_mib
-            .map_or("unknown".to_string(), |m| format!("{m:.0} MiB"))
+        "  peak memory {} ({} peak while loading; {} resident once loaded)",
+        mib(figures.peak_rss_mib),
+        mib(figures.loaded_peak_rss_mib),
+        mib(figures.loaded_rss_mib)
     );
     if let Some(dir) = &args.export {
         println!("  tables written to {}", crate::shown(dir));
@@ -450,7 +459,7 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
 }
 
 fn write_case(
-    ctx: &Context,
+    ctx: &CaseSheet,
     t: &mut Tables,
     c: &carekpi_domain::records::Case,
 ) -> Result<(), Failure> {
@@ -481,4 +490,12 @@ fn write_case(
                 .map(u8::from)),
         ])
         .map_err(write_failed)
+}
+
+/// The resident memory now, in MiB (Linux only).
+fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }

@@ -10,7 +10,8 @@
 //!   `median`/`p90` for durations; `value: None` is "no data").
 //! - [`catalogue`] describes every metric (names in English and Vietnamese, unit, direction,
 //!   formula, options): the one source for documentation and UI.
-//! - [`Engine::case_rows`] gives one row per case with every per-case fact (the cases export).
+//! - [`export::CaseSheet`] gives one row per case with every per-case fact (the cases export and
+//!   the drill-down), measured by the domain's case facts and SLA evaluation.
 //! - [`EngineConfig`] is the account's configuration: time zone, schedules, SLA policies and
 //!   thresholds.
 //!
@@ -30,7 +31,7 @@ mod util;
 pub use catalogue::{Metric, MetricOption, catalogue, metric};
 pub use config::{ConfigError, EngineConfig};
 pub use engine::Engine;
-pub use export::{CaseRow, Seconds, SlaState};
+pub use export::CaseSheet;
 pub use query::{
     Dimension, Filters, MetricQuery, MetricSpec, MetricValue, Part, QueryError, QueryResult, Row,
 };

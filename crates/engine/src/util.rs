@@ -329,7 +329,10 @@ mod tests {
         let mut r: Ragged<u32> = Ragged::default();
         // Empty lists take no block.
         r.set(3, &[]);
-        assert_eq!((r.get(1), r.get(3), r.blocks.len()), (&[] as &[u32], &[] as &[u32], 0));
+        assert_eq!(
+            (r.get(1), r.get(3), r.blocks.len()),
+            (&[] as &[u32], &[] as &[u32], 0)
+        );
         // 70,000 lists of 3: 21,845 per block of 65,536, so 4 blocks; no list crosses a block.
         for row in 0..70_000u32 {
             r.set(row as usize, &[row, row + 1, row + 2]);

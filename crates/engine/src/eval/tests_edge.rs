@@ -397,6 +397,9 @@ fn filters_combine_with_group_by() {
     assert_eq!(json[0]["month"], "2026-03");
     assert_eq!(json[0]["request_volume"]["value"], 1.0);
     assert_eq!(json[0]["request_volume"]["n"], 1);
+    // Keys in the order asked: the group-by dimensions, then the metrics.
+    let keys: Vec<&String> = json[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["team", "month", "request_volume"]);
 }
 
 #[test]
