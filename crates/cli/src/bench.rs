@@ -17,6 +17,8 @@ pub enum BenchCommand {
     /// The whole dashboard query (every metric, 12 months, by month × team) on generated data
     /// held by the engine: load time, p50/p90 over several runs, peak memory.
     Query(crate::bench_query::BenchQueryArgs),
+    /// Required agents for a week at 15-minute intervals (672) of a 2,000-agent centre.
+    Staffing(crate::staffing::bench::BenchStaffingArgs),
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +55,7 @@ pub async fn run(command: BenchCommand) -> Result<(), Failure> {
     match command {
         BenchCommand::Import(args) => import(args).await,
         BenchCommand::Query(args) => crate::bench_query::run(args),
+        BenchCommand::Staffing(args) => crate::staffing::bench::run(args),
     }
 }
 

@@ -12,6 +12,7 @@ mod metrics;
 mod output;
 mod pipeline;
 mod report;
+mod staffing;
 mod summary;
 
 use std::path::PathBuf;
@@ -68,6 +69,8 @@ enum Command {
     /// Measure performance on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Erlang C / Erlang A staffing: service level with N agents, or the agents a target needs.
+    Staffing(staffing::StaffingArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +109,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Export(command) => export::run(&cli.db, command).await,
         Command::Config(command) => configure::run(&cli.db, command).await,
         Command::Bench(command) => bench::run(command).await,
+        Command::Staffing(args) => staffing::run(&cli.db, args).await,
     }
 }
 

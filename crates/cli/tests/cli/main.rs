@@ -6,6 +6,7 @@ mod export;
 mod import;
 mod pwc;
 mod report;
+mod staffing;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
