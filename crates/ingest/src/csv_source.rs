@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
 use carekpi_domain::BatchGuard;
@@ -27,6 +27,8 @@ pub(crate) struct CsvSource {
     mapping: Mapping,
     time_zone: Option<TimeZone>,
     columns: usize,
+    /// Rows end in a lone `\r` (no `\n` anywhere): lines are counted by records.
+    cr_only: bool,
     rows: Vec<csv::ByteRecord>,
     guard: BatchGuard,
     skip_reasons: Vec<String>,
@@ -39,15 +41,31 @@ pub(crate) struct CsvSource {
     flushed: bool,
 }
 
-/// Open the CSV reader and read the header row (trimmed names, a UTF-8 BOM dropped).
+/// An open CSV reader, its header (trimmed names, a UTF-8 BOM dropped), and whether its lines
+/// end in a lone `\r`.
+pub(crate) type Opened = (csv::Reader<BufReader<File>>, Vec<String>, bool);
+
+/// Open the CSV reader and read the header row.
+///
+/// Rows end at `\n`; a `\r` before it is whitespace at the end of the last cell, which is
+/// trimmed like any other. (The csv crate's own CRLF handling dates a row from before the `\n`
+/// that ends the previous one, so every line number of a CRLF file would be one too low.) A file
+/// whose first MiB has a `\r` but no `\n` at all ends its rows in `\r`.
 pub(crate) fn read_header(
     path: &std::path::Path,
     file: File,
     dialect: Dialect,
-) -> Result<(csv::Reader<BufReader<File>>, Vec<String>), IngestError> {
+) -> Result<Opened, IngestError> {
+    let mut file = BufReader::with_capacity(1 << 20, file);
+    let start = file.fill_buf().map_err(|source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let cr_only = memchr::memchr(b'\n', start).is_none() && memchr::memchr(b'\r', start).is_some();
     let mut builder = csv::ReaderBuilder::new();
     builder
         .delimiter(dialect.delimiter.unwrap_or(b','))
+        .terminator(csv::Terminator::Any(if cr_only { b'\r' } else { b'\n' }))
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 20);
@@ -62,7 +80,7 @@ pub(crate) fn read_header(
     if let Some(e) = dialect.escape {
         builder.escape(Some(e)).double_quote(false);
     }
-    let mut reader = builder.from_reader(BufReader::with_capacity(1 << 20, file));
+    let mut reader = builder.from_reader(file);
     let mut header = csv::ByteRecord::new();
     match reader.read_byte_record(&mut header) {
         Ok(true) => {}
@@ -85,7 +103,7 @@ pub(crate) fn read_header(
             String::from_utf8_lossy(h).trim().to_string()
         })
         .collect();
-    Ok((reader, names))
+    Ok((reader, names, cr_only))
 }
 
 pub(crate) fn csv_error(path: &std::path::Path, e: csv::Error) -> IngestError {
@@ -109,12 +127,14 @@ impl CsvSource {
         path: PathBuf,
         reader: csv::Reader<BufReader<File>>,
         columns: usize,
+        cr_only: bool,
         mapping: Mapping,
         time_zone: Option<TimeZone>,
     ) -> Self {
         Self {
             path,
             reader,
+            cr_only,
             skip_reasons: mapping.skip_reasons(),
             flushed: !mapping.is_grouped(),
             mapping,
@@ -167,11 +187,15 @@ impl CsvSource {
         let mapping = &self.mapping;
         let tz = self.time_zone.as_ref();
         let columns = self.columns;
+        let cr_only = self.cr_only;
         let mapped: Vec<_> = self.rows[..n]
             .par_iter()
             .with_min_len(32)
             .map(|row| {
-                let line = row.position().map_or(0, |p| p.line()) as usize;
+                let line = row
+                    .position()
+                    .map_or(0, |p| if cr_only { p.record() + 1 } else { p.line() })
+                    as usize;
                 (line, map_row(mapping, row, columns, line, tz))
             })
             .collect();

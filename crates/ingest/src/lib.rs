@@ -360,7 +360,7 @@ pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestE
             dialect.delimiter = Some(delimiter);
             let file = File::open(path).map_err(io)?;
             let total_bytes = file.metadata().map_err(io)?.len();
-            let (reader, header) = csv_source::read_header(path, file, dialect)?;
+            let (reader, header, cr_only) = csv_source::read_header(path, file, dialect)?;
             let layout = rejects::Layout::Csv {
                 header: header.clone(),
                 delimiter,
@@ -381,6 +381,7 @@ pub fn open(path: &Path, options: SourceOptions) -> Result<RecordSource, IngestE
                 path.to_path_buf(),
                 reader,
                 header.len(),
+                cr_only,
                 mapping,
                 time_zone,
             ));

@@ -43,8 +43,15 @@ pub(crate) fn reasons(errors: &[RecordError]) -> Vec<String> {
     errors.iter().map(ToString::to_string).collect()
 }
 
+/// A row's cells as read, without the `\r` of a CRLF line end.
 pub(crate) fn row_cells(row: &csv::ByteRecord) -> Vec<Vec<u8>> {
-    row.iter().map(<[u8]>::to_vec).collect()
+    let mut cells: Vec<Vec<u8>> = row.iter().map(<[u8]>::to_vec).collect();
+    if let Some(last) = cells.last_mut()
+        && last.last() == Some(&b'\r')
+    {
+        last.pop();
+    }
+    cells
 }
 
 /// How the input was written, so that its reject file can be written the same way.

@@ -1029,3 +1029,38 @@ fn other_mistakes_in_the_new_parts_of_the_language() {
         assert_eq!(got, Some(*line), "{mapping}\n{msg}");
     }
 }
+
+#[test]
+fn crlf_line_ends_keep_line_numbers() {
+    let mapping = "kind = \"agent\"\n[fields]\nid = \"id\"\nname = \"name\"\n";
+    let all = run(
+        mapping,
+        "id,name\r\na-1,Lan\r\na-2,\r\na-3,Minh\r\na-4,\r\n",
+    )
+    .unwrap();
+    let lines: Vec<_> = all.errors.iter().map(|e| e.position).collect();
+    assert_eq!(
+        lines,
+        [Position::Row(3), Position::Row(5)],
+        "{:#?}",
+        all.errors
+    );
+}
+
+#[test]
+fn lone_cr_line_ends_are_rows_too() {
+    let mapping = "kind = \"agent\"\n[fields]\nid = \"id\"\nname = \"name\"\n";
+    let all = run(mapping, "id,name\ra-1,Lan\ra-2,\r\"a-3\",\ra-4,Minh\r").unwrap();
+    assert_eq!(all.records.len(), 2);
+    let lines: Vec<_> = all.errors.iter().map(|e| e.position).collect();
+    assert_eq!(
+        lines,
+        [Position::Row(3), Position::Row(4)],
+        "{:#?}",
+        all.errors
+    );
+    let RejectedInput::Row(cells) = &all.rejected[1].input else {
+        panic!()
+    };
+    assert_eq!(cells, &[b"a-3".to_vec(), Vec::new()]);
+}
