@@ -1,10 +1,13 @@
 //! The `carekpi` binary, driven as a user drives it: files in, exit codes and messages out,
 //! and the store checked afterwards. One test binary (links once); a module per area.
 
+mod bank;
 mod config;
 mod export;
+mod helpdesk;
 mod import;
 mod pwc;
+mod rejects;
 mod report;
 mod staffing;
 
