@@ -6,7 +6,10 @@ use std::future::Future;
 
 use carekpi_domain::{Record, RecordKind};
 
-use crate::{Backend, DatabaseUrl, StorageError, UpsertCounts};
+use crate::{
+    ApiKey, Backend, DatabaseUrl, NewApiKey, NewUser, Session, StorageError, UpsertCounts, User,
+    UserUpdate,
+};
 
 /// A CareKPI store on one database engine.
 ///
@@ -48,6 +51,90 @@ pub trait Database: Sized + Clone + Send + Sync + 'static {
         key: &str,
         value: &str,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    // ---- users, sessions and API keys (see `crate::accounts`; documented on `crate::Store`) ----
+
+    fn create_user(
+        &self,
+        user: &NewUser,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<User, StorageError>> + Send;
+
+    fn user(&self, id: i64) -> impl Future<Output = Result<Option<User>, StorageError>> + Send;
+
+    fn user_by_username(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<User>, StorageError>> + Send;
+
+    fn users(&self) -> impl Future<Output = Result<Vec<User>, StorageError>> + Send;
+
+    fn update_user(
+        &self,
+        id: i64,
+        update: &UserUpdate,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Option<User>, StorageError>> + Send;
+
+    fn user_count(&self) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    fn create_session(
+        &self,
+        session: &Session,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    fn session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Option<(Session, User)>, StorageError>> + Send;
+
+    fn touch_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn delete_session(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn delete_user_sessions(
+        &self,
+        user_id: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    fn delete_expired_sessions(
+        &self,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    fn create_api_key(
+        &self,
+        key: &NewApiKey,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<ApiKey, StorageError>> + Send;
+
+    fn api_key_by_prefix(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Option<ApiKey>, StorageError>> + Send;
+
+    fn api_keys(&self) -> impl Future<Output = Result<Vec<ApiKey>, StorageError>> + Send;
+
+    fn revoke_api_key(
+        &self,
+        id: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
+    fn touch_api_key(
+        &self,
+        id: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 
     /// Close every connection (waiting for them to be returned).
     fn close(self) -> impl Future<Output = ()> + Send;

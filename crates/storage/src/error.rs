@@ -45,6 +45,16 @@ pub enum StorageError {
         location: String,
         reason: String,
     },
+
+    /// A row with the same unique key is stored already (`what` names it: "a user named
+    /// `ana`", "an API key with prefix `ck_ab12cd34`").
+    #[error("{what} already exists")]
+    Conflict { what: String },
+
+    /// A value the store refuses before writing anything (an unknown role or scope, an empty
+    /// username).
+    #[error("invalid {field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
 }
 
 impl StorageError {

@@ -14,6 +14,15 @@
 //! and `body` ([`Record::to_json`]: the canonical interchange JSON without `kind`). Plus
 //! `settings(key, value)`.
 //!
+//! # Accounts
+//! `users`, `sessions` and `api_keys` say who may use CareKPI ([`Store::create_user`],
+//! [`Store::session`], [`Store::api_key_by_prefix`] …). The store never sees a password, a
+//! session token or an API key secret: the caller hashes them (argon2 for passwords, SHA-256
+//! for tokens and secrets) and the store keeps the hashes. Usernames are stored trimmed and
+//! lower-cased, so they are unique whatever their case. A unique key taken already is
+//! [`StorageError::Conflict`]; a value the store refuses (an unknown role) is
+//! [`StorageError::Invalid`], checked before anything is written.
+//!
 //! # Writing
 //! A [`Batch`] is one transaction. [`Batch::upsert`] groups the records by kind, looks up the
 //! stored hashes of their ids with one query per kind (per 1,024 ids on SQLite, 5,000 on
@@ -27,6 +36,7 @@
 //! once. The store checkpoints the WAL itself, in the background after large commits, instead
 //! of inside `COMMIT`; the last connection to close checkpoints what remains.
 
+mod accounts;
 mod database;
 mod error;
 mod postgres;
@@ -40,6 +50,10 @@ use std::ops::{Add, AddAssign};
 
 use carekpi_domain::{Record, RecordKind};
 
+pub use accounts::{
+    API_KEY_SCOPES, ApiKey, LANGUAGES, NewApiKey, NewUser, ROLES, Session, User, UserUpdate,
+    normalise_username,
+};
 pub use database::{Database, WriteBatch};
 pub use error::StorageError;
 pub use postgres::{PostgresBatch, PostgresDatabase};
@@ -194,6 +208,134 @@ impl Store {
         dispatch!(&self.engine, db => db.set_setting(key, value).await)
     }
 
+    // ---- users ----
+
+    /// Create a user. The username is stored trimmed and lower-cased; one that is taken
+    /// already, whatever its case, is [`StorageError::Conflict`]. A role not in [`ROLES`], a
+    /// language not in [`LANGUAGES`], an empty username or password hash is
+    /// [`StorageError::Invalid`] (nothing is written). `now_ms` becomes both timestamps.
+    pub async fn create_user(&self, user: &NewUser, now_ms: i64) -> Result<User, StorageError> {
+        dispatch!(&self.engine, db => db.create_user(user, now_ms).await)
+    }
+
+    /// The user with this id.
+    pub async fn user(&self, id: i64) -> Result<Option<User>, StorageError> {
+        dispatch!(&self.engine, db => db.user(id).await)
+    }
+
+    /// The user with this username, whatever its case and surrounding spaces (disabled users
+    /// too: the caller decides what a disabled user may do).
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, StorageError> {
+        dispatch!(&self.engine, db => db.user_by_username(username).await)
+    }
+
+    /// Every user, ordered by username (byte-wise).
+    pub async fn users(&self) -> Result<Vec<User>, StorageError> {
+        dispatch!(&self.engine, db => db.users().await)
+    }
+
+    /// Change the fields of `update` that are `Some` (in one statement) and set
+    /// `updated_at_ms` to `now_ms`; the user as stored afterwards, or `None` for an unknown id.
+    /// The same checks as [`Store::create_user`] apply. Disabling a user ends their sessions in
+    /// effect ([`Store::session`] no longer finds them) without deleting them.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        update: &UserUpdate,
+        now_ms: i64,
+    ) -> Result<Option<User>, StorageError> {
+        dispatch!(&self.engine, db => db.update_user(id, update, now_ms).await)
+    }
+
+    /// How many users there are (disabled ones included): 0 means the first admin is yet to
+    /// be created.
+    pub async fn user_count(&self) -> Result<u64, StorageError> {
+        dispatch!(&self.engine, db => db.user_count().await)
+    }
+
+    // ---- sessions ----
+
+    /// Store a new session. Its `token_hash` is the hex SHA-256 of the cookie token (the token
+    /// itself is never stored); a hash stored already is [`StorageError::Conflict`], an unknown
+    /// user a [`StorageError::Database`] error (foreign key).
+    pub async fn create_session(&self, session: &Session) -> Result<(), StorageError> {
+        dispatch!(&self.engine, db => db.create_session(session).await)
+    }
+
+    /// The session with this token hash and its user, when it is still valid at `now_ms`
+    /// (`now_ms < expires_at_ms`) and the user is not disabled; `None` otherwise.
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Session, User)>, StorageError> {
+        dispatch!(&self.engine, db => db.session(token_hash, now_ms).await)
+    }
+
+    /// Record activity on a valid session: `last_seen_ms = now_ms`, `expires_at_ms =
+    /// expires_at_ms` (sliding expiry). Whether the session was touched: an unknown or already
+    /// expired session is not extended.
+    pub async fn touch_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<bool, StorageError> {
+        dispatch!(&self.engine, db => db.touch_session(token_hash, now_ms, expires_at_ms).await)
+    }
+
+    /// End one session (log out); whether it existed.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StorageError> {
+        dispatch!(&self.engine, db => db.delete_session(token_hash).await)
+    }
+
+    /// End every session of a user (after a password change, on disabling); how many ended.
+    pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StorageError> {
+        dispatch!(&self.engine, db => db.delete_user_sessions(user_id).await)
+    }
+
+    /// Remove the sessions expired at `now_ms` (`expires_at_ms <= now_ms`); how many.
+    pub async fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64, StorageError> {
+        dispatch!(&self.engine, db => db.delete_expired_sessions(now_ms).await)
+    }
+
+    // ---- API keys ----
+
+    /// Store a new API key: its public `prefix` (unique: a prefix stored already is
+    /// [`StorageError::Conflict`]) and the hex SHA-256 of its secret, both made by the caller.
+    /// Scopes must be in [`API_KEY_SCOPES`] (else [`StorageError::Invalid`]); each is kept
+    /// once, in the order given.
+    pub async fn create_api_key(
+        &self,
+        key: &NewApiKey,
+        now_ms: i64,
+    ) -> Result<ApiKey, StorageError> {
+        dispatch!(&self.engine, db => db.create_api_key(key, now_ms).await)
+    }
+
+    /// The API key with this prefix, with its `key_hash` for the caller to compare, revoked
+    /// ones included (see [`ApiKey::is_revoked`]) so the caller can say why a key is refused.
+    pub async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StorageError> {
+        dispatch!(&self.engine, db => db.api_key_by_prefix(prefix).await)
+    }
+
+    /// Every API key, revoked ones included, ordered by id (creation).
+    pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StorageError> {
+        dispatch!(&self.engine, db => db.api_keys().await)
+    }
+
+    /// Revoke an API key at `now_ms`; whether it was revoked now (false for an unknown id or
+    /// a key revoked before, whose revocation time stays as it was).
+    pub async fn revoke_api_key(&self, id: i64, now_ms: i64) -> Result<bool, StorageError> {
+        dispatch!(&self.engine, db => db.revoke_api_key(id, now_ms).await)
+    }
+
+    /// Record that an API key was used at `now_ms`; whether the key exists. Each call is a
+    /// write: a busy server may do it at most once a minute per key.
+    pub async fn touch_api_key(&self, id: i64, now_ms: i64) -> Result<bool, StorageError> {
+        dispatch!(&self.engine, db => db.touch_api_key(id, now_ms).await)
+    }
+
     /// Close every connection of this store (and of its clones).
     pub async fn close(self) {
         dispatch!(self.engine, db => db.close().await)
@@ -235,7 +377,13 @@ mod tests {
 
     /// The store can be shared across tasks and its futures spawned (a server needs both).
     #[allow(dead_code, clippy::let_underscore_future)]
-    fn store_and_futures_are_send(store: &Store, batch: &mut Batch, records: &[Record]) {
+    fn store_and_futures_are_send(
+        store: &Store,
+        batch: &mut Batch,
+        records: &[Record],
+        session: Session,
+        key: NewApiKey,
+    ) {
         send_sync(store);
         send(store.begin());
         send(store.counts());
@@ -243,6 +391,23 @@ mod tests {
         send(store.fingerprint());
         send(store.setting("k"));
         send(store.set_setting("k", "v"));
+        send(store.create_user(&NewUser::new("a", "admin", "h"), 0));
+        send(store.user(1));
+        send(store.user_by_username("a"));
+        send(store.users());
+        send(store.update_user(1, &UserUpdate::default(), 0));
+        send(store.user_count());
+        send(store.create_session(&session));
+        send(store.session("h", 0));
+        send(store.touch_session("h", 0, 1));
+        send(store.delete_session("h"));
+        send(store.delete_user_sessions(1));
+        send(store.delete_expired_sessions(0));
+        send(store.create_api_key(&key, 0));
+        send(store.api_key_by_prefix("p"));
+        send(store.api_keys());
+        send(store.revoke_api_key(1, 0));
+        send(store.touch_api_key(1, 0));
         send(store.clone().close());
         send(batch.upsert(records));
         send(Store::open("x.db"));

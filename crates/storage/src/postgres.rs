@@ -12,9 +12,13 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Transaction};
 
+use crate::accounts::{self, ApiKeyRow, SessionRow, UserRow};
 use crate::database::{Database, WriteBatch};
 use crate::rows::{self, COLUMNS, ON_CONFLICT_UPDATE, Row, RowSink};
-use crate::{Backend, DatabaseUrl, StorageError, UpsertCounts};
+use crate::{
+    ApiKey, Backend, DatabaseUrl, NewApiKey, NewUser, Session, StorageError, UpsertCounts, User,
+    UserUpdate,
+};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -160,6 +164,260 @@ impl Database for PostgresDatabase {
         .await
         .map_err(self.error(format!("writing setting `{key}`")))?;
         Ok(())
+    }
+
+    async fn create_user(&self, user: &NewUser, now_ms: i64) -> Result<User, StorageError> {
+        let (username, team_ids) = accounts::check_new_user(user)?;
+        let action = "creating a user";
+        let row: UserRow = sqlx::query_as(accounts::INSERT_USER)
+            .bind(&username)
+            .bind(user.display_name.as_deref())
+            .bind(&user.role)
+            .bind(&user.password_hash)
+            .bind(user.agent_id.as_deref())
+            .bind(&team_ids)
+            .bind(&user.language)
+            .bind(now_ms)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| {
+                accounts::conflict_or(
+                    e,
+                    || format!("a user named `{username}`"),
+                    action,
+                    &self.location,
+                )
+            })?;
+        accounts::user_from_row(row).map_err(self.error(action))
+    }
+
+    async fn user(&self, id: i64) -> Result<Option<User>, StorageError> {
+        let action = format!("reading user {id}");
+        let sql = format!("{} WHERE id = $1", accounts::SELECT_USER);
+        let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.error(&action))?;
+        row.map(accounts::user_from_row)
+            .transpose()
+            .map_err(self.error(action))
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StorageError> {
+        let username = accounts::normalise_username(username);
+        let action = format!("reading user `{username}`");
+        let sql = format!("{} WHERE username = $1", accounts::SELECT_USER);
+        let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(&username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.error(&action))?;
+        row.map(accounts::user_from_row)
+            .transpose()
+            .map_err(self.error(action))
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StorageError> {
+        let action = "reading users";
+        let sql = format!("{} ORDER BY username", accounts::SELECT_USER);
+        let rows: Vec<UserRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(action))?;
+        rows.into_iter()
+            .map(accounts::user_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(self.error(action))
+    }
+
+    async fn update_user(
+        &self,
+        id: i64,
+        update: &UserUpdate,
+        now_ms: i64,
+    ) -> Result<Option<User>, StorageError> {
+        let team_ids = accounts::check_user_update(update)?;
+        let action = format!("updating user {id}");
+        let row: Option<UserRow> = sqlx::query_as(accounts::UPDATE_USER)
+            .bind(id)
+            .bind(update.display_name.is_some())
+            .bind(update.display_name.clone().flatten())
+            .bind(update.role.as_deref())
+            .bind(update.password_hash.as_deref())
+            .bind(update.agent_id.is_some())
+            .bind(update.agent_id.clone().flatten())
+            .bind(team_ids)
+            .bind(update.language.as_deref())
+            .bind(update.disabled)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.error(&action))?;
+        row.map(accounts::user_from_row)
+            .transpose()
+            .map_err(self.error(action))
+    }
+
+    async fn user_count(&self) -> Result<u64, StorageError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.error("counting users"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StorageError> {
+        let action = format!("creating a session for user {}", session.user_id);
+        sqlx::query(accounts::INSERT_SESSION)
+            .bind(&session.token_hash)
+            .bind(session.user_id)
+            .bind(&session.csrf_token)
+            .bind(session.created_at_ms)
+            .bind(session.expires_at_ms)
+            .bind(session.last_seen_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                accounts::conflict_or(
+                    e,
+                    || "a session with this token".to_string(),
+                    &action,
+                    &self.location,
+                )
+            })?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Session, User)>, StorageError> {
+        let action = "reading a session";
+        let row: Option<SessionRow> = sqlx::query_as(accounts::SELECT_SESSION)
+            .bind(token_hash)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.error(action))?;
+        row.map(|row| accounts::session_from_row(token_hash, row))
+            .transpose()
+            .map_err(self.error(action))
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let done = sqlx::query(accounts::TOUCH_SESSION)
+            .bind(token_hash)
+            .bind(now_ms)
+            .bind(expires_at_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(self.error("touching a session"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<bool, StorageError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(self.error("deleting a session"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StorageError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(self.error(format!("deleting the sessions of user {user_id}")))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64, StorageError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at_ms <= $1")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(self.error("deleting expired sessions"))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn create_api_key(&self, key: &NewApiKey, now_ms: i64) -> Result<ApiKey, StorageError> {
+        let scopes = accounts::check_new_api_key(key)?;
+        let action = "creating an API key";
+        let row: ApiKeyRow = sqlx::query_as(accounts::INSERT_API_KEY)
+            .bind(&key.name)
+            .bind(&key.prefix)
+            .bind(&key.key_hash)
+            .bind(&scopes)
+            .bind(key.created_by)
+            .bind(now_ms)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| {
+                accounts::conflict_or(
+                    e,
+                    || format!("an API key with prefix `{}`", key.prefix),
+                    action,
+                    &self.location,
+                )
+            })?;
+        accounts::api_key_from_row(row).map_err(self.error(action))
+    }
+
+    async fn api_key_by_prefix(&self, prefix: &str) -> Result<Option<ApiKey>, StorageError> {
+        let action = format!("reading API key `{prefix}`");
+        let sql = format!("{} WHERE prefix = $1", accounts::SELECT_API_KEY);
+        let row: Option<ApiKeyRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(prefix)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.error(&action))?;
+        row.map(accounts::api_key_from_row)
+            .transpose()
+            .map_err(self.error(action))
+    }
+
+    async fn api_keys(&self) -> Result<Vec<ApiKey>, StorageError> {
+        let action = "reading API keys";
+        let sql = format!("{} ORDER BY id", accounts::SELECT_API_KEY);
+        let rows: Vec<ApiKeyRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.error(action))?;
+        rows.into_iter()
+            .map(accounts::api_key_from_row)
+            .collect::<Result<_, _>>()
+            .map_err(self.error(action))
+    }
+
+    async fn revoke_api_key(&self, id: i64, now_ms: i64) -> Result<bool, StorageError> {
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL",
+        )
+        .bind(id)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(self.error(format!("revoking API key {id}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn touch_api_key(&self, id: i64, now_ms: i64) -> Result<bool, StorageError> {
+        let done = sqlx::query("UPDATE api_keys SET last_used_ms = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(self.error(format!("touching API key {id}")))?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn close(self) {

@@ -2,6 +2,7 @@
 //! files) and against PostgreSQL when `CAREKPI_TEST_POSTGRES_URL` names a server (each test in
 //! a fresh schema of its own, dropped afterwards). One test binary, linked once.
 
+mod accounts;
 mod behaviour;
 mod sqlite;
 mod support;
