@@ -7,8 +7,8 @@ use std::future::Future;
 use carekpi_domain::{Record, RecordKind};
 
 use crate::{
-    ApiKey, Backend, DatabaseUrl, NewApiKey, NewUser, Session, StorageError, UpsertCounts, User,
-    UserUpdate,
+    ApiKey, Backend, DatabaseUrl, NewApiKey, NewUser, Session, SettingVersion, StorageError,
+    UpsertCounts, User, UserUpdate,
 };
 
 /// A CareKPI store on one database engine.
@@ -51,6 +51,19 @@ pub trait Database: Sized + Clone + Send + Sync + 'static {
         key: &str,
         value: &str,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
+
+    fn set_setting_versioned(
+        &self,
+        key: &str,
+        value: &str,
+        actor: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<i64, StorageError>> + Send;
+
+    fn setting_history(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Vec<SettingVersion>, StorageError>> + Send;
 
     // ---- users, sessions and API keys (see `crate::accounts`; documented on `crate::Store`) ----
 

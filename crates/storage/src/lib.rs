@@ -12,7 +12,8 @@
 //! ([`Record::occurred_at`] as epoch milliseconds UTC), `team_id`, `agent_id`, `customer_id`,
 //! `case_id` (from [`Record::links`]), `content_hash` (xxh3-64 of the body, as a signed integer)
 //! and `body` ([`Record::to_json`]: the canonical interchange JSON without `kind`). Plus
-//! `settings(key, value)`.
+//! `settings(key, value)`, and `setting_versions(key, version, value, actor, at_ms)`: the history
+//! of every value given through [`Store::set_setting_versioned`].
 //!
 //! # Accounts
 //! `users`, `sessions` and `api_keys` say who may use CareKPI ([`Store::create_user`],
@@ -41,6 +42,7 @@ mod database;
 mod error;
 mod postgres;
 mod rows;
+mod settings;
 mod sqlite;
 mod url;
 
@@ -57,6 +59,7 @@ pub use accounts::{
 pub use database::{Database, WriteBatch};
 pub use error::StorageError;
 pub use postgres::{PostgresBatch, PostgresDatabase};
+pub use settings::SettingVersion;
 pub use sqlite::{SqliteBatch, SqliteDatabase};
 pub use url::DatabaseUrl;
 
@@ -206,6 +209,27 @@ impl Store {
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError> {
         dispatch!(&self.engine, db => db.set_setting(key, value).await)
+    }
+
+    /// Set a setting and record the change: in one transaction, `value` becomes the current
+    /// value (what [`Store::setting`] reads) and is appended to the key's history as the next
+    /// version (1 for the first versioned write, then one more than the last), with who
+    /// (`actor`, as the caller names them) and when. The new version number. Concurrent writers
+    /// of one key get distinct, consecutive versions; the current value is the highest
+    /// version's. Values written with [`Store::set_setting`] have no version.
+    pub async fn set_setting_versioned(
+        &self,
+        key: &str,
+        value: &str,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<i64, StorageError> {
+        dispatch!(&self.engine, db => db.set_setting_versioned(key, value, actor, now_ms).await)
+    }
+
+    /// Every version of a setting, newest first (empty when it was never written versioned).
+    pub async fn setting_history(&self, key: &str) -> Result<Vec<SettingVersion>, StorageError> {
+        dispatch!(&self.engine, db => db.setting_history(key).await)
     }
 
     // ---- users ----
@@ -391,6 +415,8 @@ mod tests {
         send(store.fingerprint());
         send(store.setting("k"));
         send(store.set_setting("k", "v"));
+        send(store.set_setting_versioned("k", "v", "a", 0));
+        send(store.setting_history("k"));
         send(store.create_user(&NewUser::new("a", "admin", "h"), 0));
         send(store.user(1));
         send(store.user_by_username("a"));

@@ -15,9 +15,10 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Transaction};
 use crate::accounts::{self, ApiKeyRow, SessionRow, UserRow};
 use crate::database::{Database, WriteBatch};
 use crate::rows::{self, COLUMNS, ON_CONFLICT_UPDATE, Row, RowSink};
+use crate::settings;
 use crate::{
-    ApiKey, Backend, DatabaseUrl, NewApiKey, NewUser, Session, StorageError, UpsertCounts, User,
-    UserUpdate,
+    ApiKey, Backend, DatabaseUrl, NewApiKey, NewUser, Session, SettingVersion, StorageError,
+    UpsertCounts, User, UserUpdate,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -164,6 +165,52 @@ impl Database for PostgresDatabase {
         .await
         .map_err(self.error(format!("writing setting `{key}`")))?;
         Ok(())
+    }
+
+    async fn set_setting_versioned(
+        &self,
+        key: &str,
+        value: &str,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<i64, StorageError> {
+        let action = format!("writing setting `{key}`");
+        let mut tx = self.pool.begin().await.map_err(self.error(&action))?;
+        sqlx::query(settings::UPSERT_SETTING)
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.error(&action))?;
+        let version: i64 = sqlx::query_scalar(settings::INSERT_VERSION)
+            .bind(key)
+            .bind(value)
+            .bind(actor)
+            .bind(now_ms)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(self.error(&action))?;
+        tx.commit().await.map_err(self.error(action))?;
+        Ok(version)
+    }
+
+    async fn setting_history(&self, key: &str) -> Result<Vec<SettingVersion>, StorageError> {
+        let rows: Vec<(String, i64, String, String, i64)> =
+            sqlx::query_as(settings::SELECT_HISTORY)
+                .bind(key)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.error(format!("reading the history of setting `{key}`")))?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, version, value, actor, at_ms)| SettingVersion {
+                key,
+                version,
+                value,
+                actor,
+                at_ms,
+            })
+            .collect())
     }
 
     async fn create_user(&self, user: &NewUser, now_ms: i64) -> Result<User, StorageError> {

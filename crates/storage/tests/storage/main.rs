@@ -7,3 +7,4 @@ mod behaviour;
 mod sqlite;
 mod support;
 mod synthetic;
+mod versioned_settings;
