@@ -115,7 +115,7 @@ fn the_bank_log_call_by_call() {
         (c.talk_s, c.agent_id.as_deref()),
         (Some(104.0), Some("MICHAL"))
     );
-    // Rejected, not repaired: line 111 (AGENT without a service start), line 1983 (served a
+    // Rejected, not repaired: line 112 (AGENT without a service start), line 1984 (served a
     // second before its queue start).
     let reasons = |line: usize| {
         all.rejected
@@ -124,16 +124,27 @@ fn the_bank_log_call_by_call() {
             .map(|r| r.reasons.join(" | "))
             .unwrap_or_default()
     };
+    // Lines as `sed -n 112p` shows them (the file has CRLF line ends).
     assert!(
-        reasons(111).contains("missing: an answered contact needs answered_at"),
+        reasons(112).starts_with("line 112 (call AA0101-34648)"),
         "{}",
-        reasons(111)
+        reasons(112)
     );
     assert!(
-        reasons(1983)
+        reasons(1984).starts_with("line 1984 (call AA0102-30392)"),
+        "{}",
+        reasons(1984)
+    );
+    assert!(
+        reasons(112).contains("missing: an answered contact needs answered_at"),
+        "{}",
+        reasons(112)
+    );
+    assert!(
+        reasons(1984)
             .contains("is before queued_at (1999-02-04T19:56:51+02:00): impossible timeline"),
         "{}",
-        reasons(1983)
+        reasons(1984)
     );
     assert_eq!(
         all.records.len() + all.rejected.len() + 278 + 1941,
