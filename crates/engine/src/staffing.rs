@@ -67,6 +67,7 @@ pub enum AhtSource {
 }
 
 impl AhtSource {
+    /// `slot`, `period` or `none`.
     pub fn as_str(self) -> &'static str {
         match self {
             AhtSource::Slot => "slot",

@@ -16,9 +16,9 @@
 //! - P(wait) = Σₙ₌ₘ^∞ πₙ = B·W / (1 − B + B·W)  (an arrival sees the stationary state: PASTA),
 //! - qⱼ = wⱼ / W, the number queued j seen by an arrival that waits.
 //!
-//! The wⱼ are summed in log space from the top (no overflow however many agents or contacts), and
-//! the sum stops once past the mode the terms fall below e⁻⁵⁰ of the largest: a truncation error
-//! below 1e-20, exact for every practical purpose.
+//! The wⱼ are kept as floats rescaled whenever they would pass 1e200 (no overflow however many
+//! agents or contacts), and the sum stops once past the mode the terms fall below e⁻⁵⁰ of the
+//! largest: a truncation error below 1e-20, exact for every practical purpose.
 //!
 //! **Abandonment and occupancy.** With E[Q] = P(wait)·Σⱼ j·qⱼ contacts waiting on average,
 //! abandons happen at rate θ·E[Q], so P(abandon) = θ·E[Q] / A; the agents handle A·(1 −
@@ -36,7 +36,8 @@
 //!   distributed as −ln(U)/θ with U ~ Beta(b, j+1), so
 //!   P(S ≤ t) = I_p(j+1, b), p = 1 − e^(−θt), the regularised incomplete beta — which equals the
 //!   upper tail P(X ≥ j+1) of a negative binomial X with P(X = k) = Γ(k+b)/(Γ(b)·k!)·pᵏ·(1−p)ᵇ;
-//!   its terms follow log P(X=k) = log P(X=k−1) + ln p + ln((k−1+b)/k) from log P(X=0) = −b·θ·t,
+//!   its terms follow P(X=k) = P(X=k−1) · p·(k−1+b)/k from P(X=0) = e^(−b·θ·t) (in log space
+//!   while they are below 1e-300),
 //! - E[S] = Σₖ₌₀ʲ 1 / (m + (k+1)·θ).
 //!
 //! Hence the service level (answered within T, over all offered contacts; an abandoned contact
@@ -56,6 +57,13 @@ use super::{StaffingError, erlang_c};
 /// The most queue states a computation sums (a guard for a huge overload with a very long
 /// patience, where the queue would hold more than this many contacts).
 pub const MAX_QUEUE_STATES: usize = 20_000_000;
+
+/// The queue states summed stop past the mode once their weight is below this share of the
+/// largest (e⁻⁵⁰: the truncation error is below 1e-20).
+const NEGLIGIBLE: f64 = 1.9e-22;
+
+/// ln(1e-300): below it a probability is kept as its logarithm.
+const LN_TINY: f64 = -690.0;
 
 /// How an Erlang A queue performs (see the module documentation for every formula).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -129,18 +137,26 @@ pub fn metrics(
     let theta = aht_s / patience_s;
     let t = answer_within_s / aht_s;
 
-    // Log weights of the states m + j relative to m, until past the mode they are negligible.
-    let mut logs: Vec<f64> = vec![0.0];
-    let (mut log_w, mut peak) = (0.0f64, 0.0f64);
+    // Weights of the states m + j relative to m, until past the mode they are negligible. They
+    // are kept as floats scaled by e^(−shift): when one would exceed 1e200 all are divided by
+    // 1e200 (those far below the mode then underflow to 0, as they are negligible).
+    const RESCALE: f64 = 1e200;
+    let mut weights: Vec<f64> = vec![1.0];
+    let (mut w, mut peak, mut shift) = (1.0f64, 1.0f64, 0.0f64);
     for j in 1.. {
         let death = m + j as f64 * theta;
-        log_w += (a / death).ln();
-        logs.push(log_w);
-        peak = peak.max(log_w);
-        if death > a && log_w < peak - 50.0 {
+        w *= a / death;
+        if w > RESCALE {
+            weights.iter_mut().for_each(|x| *x /= RESCALE);
+            (w, peak) = (w / RESCALE, peak / RESCALE);
+            shift += RESCALE.ln();
+        }
+        weights.push(w);
+        peak = peak.max(w);
+        if death > a && w < peak * NEGLIGIBLE {
             break;
         }
-        if logs.len() > MAX_QUEUE_STATES {
+        if weights.len() > MAX_QUEUE_STATES {
             return Err(StaffingError::invalid(
                 "patience_s",
                 format!(
@@ -151,7 +167,8 @@ pub fn metrics(
             ));
         }
     }
-    let log_total = peak + logs.iter().map(|l| (l - peak).exp()).sum::<f64>().ln();
+    let total: f64 = weights.iter().sum();
+    let log_total = total.ln() + shift; // ln W
 
     // P(wait) = B·W / (1 − B + B·W) = 1 / (1 + (1 − B) / (B·W)).
     let b = erlang_c::erlang_b(a, agents);
@@ -161,23 +178,33 @@ pub fn metrics(
         1.0 / (1.0 + ((-b).ln_1p() - b.ln() - log_total).exp())
     };
 
-    // One pass over the queue states: E[Q], the service level and the answered waits.
+    // One pass over the queue states: E[Q], the service level and the answered waits. The
+    // negative binomial's terms follow P(X=k) = P(X=k−1) · p·(k−1+b)/k, from P(X=0) = e^(−b·θ·t);
+    // they run in log space while below 1e-300 (a long threshold on many agents), then as floats.
     let p = -(-theta * t).exp_m1(); // 1 − e^(−θt)
-    let ln_p = p.ln();
     let shape = m / theta + 1.0; // b
-    let mut log_nb = -shape * theta * t; // log P(X = 0) = b·ln(1 − p)
+    let mut log_nb = -shape * theta * t; // ln P(X = 0) = b·ln(1 − p)
+    let mut nb = if log_nb > LN_TINY { log_nb.exp() } else { 0.0 };
     let mut nb_cdf = 0.0;
     let mut mean_ahead = 0.0;
     let mut answered_in_time = 0.0;
     let mut answered_wait = 0.0;
     let mut expected_s = 0.0; // Σₖ₌₀ʲ 1/(m + (k+1)θ)
-    for (j, l) in logs.iter().enumerate() {
-        let q = (l - log_total).exp();
+    for (j, weight) in weights.iter().enumerate() {
+        let q = weight / total;
         let jf = j as f64;
         if j > 0 {
-            log_nb += ln_p + ((jf - 1.0 + shape) / jf).ln();
+            let step = p * (jf - 1.0 + shape) / jf;
+            if nb > 0.0 || log_nb > LN_TINY {
+                nb *= step;
+            } else {
+                log_nb += step.ln();
+                if log_nb > LN_TINY {
+                    nb = log_nb.exp();
+                }
+            }
         }
-        nb_cdf += log_nb.exp();
+        nb_cdf += nb;
         let within = (1.0 - nb_cdf).max(0.0); // I_p(j+1, b)
         let rate = m + (jf + 1.0) * theta;
         let answered = m / rate;
@@ -279,6 +306,32 @@ mod tests {
         // Well staffed: 1,900 Erlangs on 2,000 agents.
         let r = metrics(1900.0, 2000, 300.0, 60.0, 20.0).unwrap();
         assert!(r.service_level > 0.99 && r.abandonment < 0.01, "{r:?}");
+    }
+
+    /// A long threshold on many agents starts the negative binomial below 1e-300 (in log space):
+    /// the result still converges to Erlang C's, and grows smoothly with the threshold.
+    #[test]
+    fn long_thresholds_on_large_centres() {
+        // m·t = 2000 × 0.4 = 800 AHTs-worth of completions: P(X = 0) = e^(−800).
+        let r = metrics(1990.0, 2000, 100.0, 1e9, 40.0).unwrap();
+        let c = erlang_c::service_level(1990.0, 2000, 40.0, 100.0).unwrap();
+        close(r.service_level, c, 1e-6, "service level against Erlang C");
+        assert!(c < 0.99, "{c}: a threshold where waiting still matters");
+        // Around T = 343 s, (m + θ)·t crosses 690: P(X = 0) leaves log space.
+        let sl = |t: u32| {
+            metrics(205.0, 200, 100.0, 100.0, f64::from(t))
+                .unwrap()
+                .service_level
+        };
+        let mut last = sl(330);
+        for t in 331..=370 {
+            let now = sl(t);
+            assert!(
+                now >= last && now - last < 1e-3,
+                "{t} s: {now} after {last}"
+            );
+            last = now;
+        }
     }
 
     #[test]

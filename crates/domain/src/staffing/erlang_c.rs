@@ -17,13 +17,23 @@ use super::StaffingError;
 ///
 /// B(A, 0) = 1,  B(A, n) = A·B(A, n−1) / (n + A·B(A, n−1)),
 ///
-/// which equals (Aᵐ/m!) / Σₖ₌₀ᵐ Aᵏ/k! without computing either. O(m).
+/// which equals (Aᵐ/m!) / Σₖ₌₀ᵐ Aᵏ/k! without computing either. O(m). It runs on the reciprocal,
+/// 1/B(A, n) = 1 + (n/A) · 1/B(A, n−1) — the same recurrence, every term positive so nothing
+/// cancels, with a multiplication in place of each step's division — and when the reciprocal
+/// exceeds the largest float B is below 1e-308: 0.
 pub fn erlang_b(traffic: f64, agents: u32) -> f64 {
-    let mut b = 1.0;
-    for n in 1..=agents {
-        b = next_b(traffic, n, b);
+    if traffic == 0.0 {
+        return if agents == 0 { 1.0 } else { 0.0 };
     }
-    b
+    let per_erlang = 1.0 / traffic;
+    let mut reciprocal = 1.0f64;
+    for n in 1..=agents {
+        reciprocal = 1.0 + f64::from(n) * per_erlang * reciprocal;
+        if reciprocal.is_infinite() {
+            return 0.0;
+        }
+    }
+    1.0 / reciprocal
 }
 
 /// One step of the Erlang B recurrence: B(A, n) from B(A, n−1).

@@ -137,14 +137,17 @@ impl Workload {
         Ok(w)
     }
 
+    /// N, the contacts arriving in the interval.
     pub fn contacts(&self) -> f64 {
         self.contacts
     }
 
+    /// L, the interval's length in seconds.
     pub fn interval_s(&self) -> f64 {
         self.interval_s
     }
 
+    /// AHT, the average handle time in seconds.
     pub fn aht_s(&self) -> f64 {
         self.aht_s
     }
@@ -327,6 +330,7 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// `no_traffic`, `service_level` or `occupancy`.
     pub fn as_str(self) -> &'static str {
         match self {
             Limit::NoTraffic => "no_traffic",
