@@ -5,6 +5,7 @@
 //! Variants that metrics.md names as ids of their own (`csat_mean`, `ces_easy_pct`,
 //! `positive_feedback_rate`, `first_resolution_time`) are entries with `variant_of` set.
 
+use carekpi_domain::RecordKind;
 use serde::Serialize;
 
 /// What kind of figure a metric gives (and so how its value is aggregated).
@@ -88,6 +89,26 @@ pub struct MetricOption {
     pub doc: &'static str,
 }
 
+/// A named part of what a drill-down lists for a metric (`met`, `breached`, `promoters` …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Subset {
+    pub name: &'static str,
+    pub doc: &'static str,
+}
+
+/// What a drill-down ([`crate::Engine::drill_down`]) lists behind a metric's figure: the record
+/// kinds, what one listed item is (the items of a cell number exactly the figure's `n`), and the
+/// subsets that can be listed instead (each the records of a part of the figure; a subset's size
+/// is the part's count, e.g. `breached` = the SLA cases breached).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Drill {
+    /// The record kinds listed.
+    pub records: &'static [RecordKind],
+    /// What one item is.
+    pub item: &'static str,
+    pub subsets: &'static [Subset],
+}
+
 /// One metric of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Metric {
@@ -106,6 +127,8 @@ pub struct Metric {
     pub options: &'static [MetricOption],
     /// For a named variant (`csat_mean`), the metric it varies.
     pub variant_of: Option<&'static str>,
+    /// What a drill-down lists behind the figure.
+    pub drill: Drill,
 }
 
 impl Metric {
@@ -115,6 +138,11 @@ impl Metric {
 
     pub fn option(&self, key: &str) -> Option<&'static MetricOption> {
         self.options.iter().find(|o| o.key == key)
+    }
+
+    /// The index of a drill-down subset, by name.
+    pub fn subset(&self, name: &str) -> Option<usize> {
+        self.drill.subsets.iter().position(|s| s.name == name)
     }
 }
 
@@ -230,6 +258,62 @@ const RESPONSE_CONTACTS: MetricOption = MetricOption {
           exclude: case exchanges only",
 };
 
+// ------------------------------------------------------------------ drill-down
+
+use RecordKind::{
+    Agent as AGENT, Call as CALL, Case as CASE, Chat as CHAT, Customer as CUSTOMER,
+    Engagement as ENGAGEMENT, Feedback as FEEDBACK, Order as ORDER,
+    PlatformReview as PLATFORM_REVIEW, QaReview as QA_REVIEW, Servqual as SERVQUAL,
+    Survey as SURVEY,
+};
+
+const fn sub(name: &'static str, doc: &'static str) -> Subset {
+    Subset { name, doc }
+}
+
+const fn drill(
+    records: &'static [RecordKind],
+    item: &'static str,
+    subsets: &'static [Subset],
+) -> Drill {
+    Drill {
+        records,
+        item,
+        subsets,
+    }
+}
+
+const SATISFIED: &[Subset] = &[
+    sub(
+        "satisfied",
+        "responses at or above the satisfied threshold (the numerator)",
+    ),
+    sub("unsatisfied", "responses below it"),
+];
+
+const EASY: &[Subset] = &[
+    sub("easy", "responses ≥ 5 on 1–7"),
+    sub("not_easy", "responses below 5"),
+];
+
+const POSITIVE: &[Subset] = &[
+    sub("positive", "the numerator"),
+    sub("not_positive", "the rest"),
+];
+
+const SOLVED: Drill = drill(
+    &[CASE],
+    "a case solved in the bucket (its last solve, still solved at the bucket's end), at its last \
+     solve",
+    &[],
+);
+
+const CONTACTS: &[RecordKind] = &[CALL, CHAT];
+const CONTACTS_AND_CASES: &[RecordKind] = &[CASE, CALL, CHAT];
+
+const VOLUME_ITEM: &str = "a case created in the bucket (at its creation), or a call or chat not \
+                           part of a case and not blocked (at its arrival)";
+
 use Category::{CustomerExperience as CX, Operations as OPS};
 
 /// Every metric, in the order of metrics.md.
@@ -247,6 +331,15 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "promoters, passives, detractors: % of responses (n = responses in the bucket)",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[SURVEY],
+            "an NPS response answered in the bucket, at its answer",
+            &[
+                sub("promoters", "scores 9–10"),
+                sub("passives", "scores 7–8"),
+                sub("detractors", "scores 0–6"),
+            ],
+        ),
     },
     Metric {
         id: "csat",
@@ -262,6 +355,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[SURVEY],
+            "a CSAT response answered in the bucket, at its answer",
+            SATISFIED,
+        ),
     },
     Metric {
         id: "csat_mean",
@@ -276,6 +374,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: Some("csat"),
+        drill: drill(
+            &[SURVEY],
+            "a CSAT response answered in the bucket, at its answer",
+            SATISFIED,
+        ),
     },
     Metric {
         id: "ces",
@@ -290,6 +393,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[SURVEY],
+            "a CES response answered in the bucket, at its answer",
+            EASY,
+        ),
     },
     Metric {
         id: "ces_easy_pct",
@@ -304,6 +412,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: Some("ces"),
+        drill: drill(
+            &[SURVEY],
+            "a CES response answered in the bucket, at its answer",
+            EASY,
+        ),
     },
     Metric {
         id: "iqs",
@@ -319,6 +432,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[QA_REVIEW],
+            "a QA review made in the bucket (with criteria to score), at the review",
+            &[],
+        ),
     },
     Metric {
         id: "engagement",
@@ -334,6 +452,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "per activity (visit, login …): events per active customer (n = events)",
         options: &[ACTIVITY],
         variant_of: None,
+        drill: drill(
+            &[ENGAGEMENT],
+            "an engagement event in the bucket (of the `activity` option's activity, else any), at the event",
+            &[],
+        ),
     },
     Metric {
         id: "churn_rate",
@@ -349,6 +472,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CUSTOMER],
+            "a customer active at the bucket's start (no instant)",
+            &[sub(
+                "churned",
+                "customers whose relationship ended in the bucket, at the end: the numerator (a customer acquired and lost within the bucket is among them, not in the population)",
+            )],
+        ),
     },
     Metric {
         id: "retention_rate",
@@ -363,6 +494,24 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CUSTOMER],
+            "a customer active at the bucket's start (no instant)",
+            &[
+                sub(
+                    "active_at_end",
+                    "customers active at the bucket's end (numerator = active_at_end − acquired)",
+                ),
+                sub(
+                    "acquired",
+                    "customers acquired in the bucket, at their acquisition",
+                ),
+                sub(
+                    "lost",
+                    "customers of the population no longer active at the bucket's end",
+                ),
+            ],
+        ),
     },
     Metric {
         id: "referral_rate",
@@ -377,6 +526,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CUSTOMER],
+            "a customer acquired in the bucket, at the acquisition",
+            &[sub(
+                "referred",
+                "acquired through a referral (the numerator)",
+            )],
+        ),
     },
     Metric {
         id: "clv",
@@ -394,6 +551,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "aov, orders_per_customer_year, lifespan_years (n = orders)",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[ORDER],
+            "an order placed in the bucket (in the CLV currency when one is configured), at the order",
+            &[],
+        ),
     },
     Metric {
         id: "returning_customers",
@@ -408,6 +570,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CUSTOMER],
+            "a customer with an order or a contact in the bucket and one before it (no instant)",
+            &[],
+        ),
     },
     Metric {
         id: "servqual_gap",
@@ -424,6 +591,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "per dimension: mean gap (n = responses)",
         options: &[SERVQUAL_DIMENSION],
         variant_of: None,
+        drill: drill(
+            &[SERVQUAL],
+            "a SERVQUAL response in the bucket (of the `dimension` option's dimension, else any), at the response",
+            &[],
+        ),
     },
     Metric {
         id: "positive_feedback",
@@ -437,6 +609,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[FEEDBACK],
+            "a feedback record marked positive received in the bucket, at its receipt",
+            &[],
+        ),
     },
     Metric {
         id: "positive_feedback_rate",
@@ -450,6 +627,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: Some("positive_feedback"),
+        drill: drill(
+            &[FEEDBACK],
+            "a feedback record received in the bucket, at its receipt",
+            POSITIVE,
+        ),
     },
     Metric {
         id: "positive_review_rate",
@@ -464,6 +646,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[PLATFORM_REVIEW],
+            "a platform review posted in the bucket, at the post",
+            &[
+                sub("positive", "rated 4 of 5 or more (the numerator)"),
+                sub("not_positive", "rated below 4"),
+            ],
+        ),
     },
     Metric {
         id: "complaint_ratio",
@@ -479,6 +669,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CUSTOMER, CASE],
+            "a customer served in the bucket (no instant)",
+            &[sub(
+                "complaints",
+                "complaint cases created in the bucket, at creation: the numerator (cases, not customers)",
+            )],
+        ),
     },
     Metric {
         id: "open_cases",
@@ -493,6 +691,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CASE],
+            "a case new or open at the bucket's snapshot, at its creation",
+            &[],
+        ),
     },
     Metric {
         id: "request_volume",
@@ -509,6 +712,7 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(CONTACTS_AND_CASES, VOLUME_ITEM, &[]),
     },
     Metric {
         id: "contact_volume_by_channel",
@@ -523,6 +727,20 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "per channel: share % (value) and count (n)",
         options: &[],
         variant_of: None,
+        drill: drill(
+            CONTACTS_AND_CASES,
+            VOLUME_ITEM,
+            &[
+                sub("email", "the email part"),
+                sub("phone", "the phone part"),
+                sub("chat", "the chat part"),
+                sub("social", "the social part"),
+                sub("web", "the web part"),
+                sub("messaging", "the messaging part"),
+                sub("sms", "the sms part"),
+                sub("api", "the api part"),
+            ],
+        ),
     },
     Metric {
         id: "resolution_rate",
@@ -539,6 +757,17 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CASE],
+            "a case assigned in the bucket, at the assignment",
+            &[
+                sub(
+                    "resolved",
+                    "solved in the bucket after the assignment and solved at its end (the numerator)",
+                ),
+                sub("unresolved", "the rest"),
+            ],
+        ),
     },
     Metric {
         id: "service_level",
@@ -555,6 +784,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[SL_DENOMINATOR, SHORT_ABANDONS, SL_THRESHOLD],
         variant_of: None,
+        drill: drill(
+            CONTACTS,
+            "a call or chat of the denominator (answered, or abandoned and counted), at its arrival",
+            &[
+                sub("within", "answered with a wait ≤ T (the numerator)"),
+                sub("outside", "answered later, or abandoned"),
+            ],
+        ),
     },
     Metric {
         id: "backlog",
@@ -570,6 +807,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[BACKLOG_AGE, BACKLOG_HOURS],
         variant_of: None,
+        drill: drill(
+            &[CASE],
+            "a case in the backlog at the bucket's snapshot, at its creation",
+            &[],
+        ),
     },
     Metric {
         id: "asa",
@@ -584,6 +826,7 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS],
         variant_of: None,
+        drill: drill(CONTACTS, "an answered call or chat, at its arrival", &[]),
     },
     Metric {
         id: "abandonment_rate",
@@ -599,6 +842,17 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[SHORT_ABANDONS],
         variant_of: None,
+        drill: drill(
+            CONTACTS,
+            "an offered call or chat (answered, or abandoned and counted), at its arrival",
+            &[
+                sub(
+                    "abandoned",
+                    "abandoned after the short-abandon threshold (the numerator)",
+                ),
+                sub("answered", "answered"),
+            ],
+        ),
     },
     Metric {
         id: "frt",
@@ -614,6 +868,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS],
         variant_of: None,
+        drill: drill(
+            &[CASE],
+            "a case created in the bucket with a first reply, at its creation",
+            &[],
+        ),
     },
     Metric {
         id: "avg_response_time",
@@ -629,6 +888,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS, RESPONSE_CONTACTS],
         variant_of: None,
+        drill: drill(
+            CONTACTS_AND_CASES,
+            "an answered exchange, listed as its case or chat at the reply (once per exchange: a case may be listed several times), or a call or chat whose queue wait counts, at its answer",
+            &[],
+        ),
     },
     Metric {
         id: "resolution_time",
@@ -644,6 +908,7 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS],
         variant_of: None,
+        drill: SOLVED,
     },
     Metric {
         id: "first_resolution_time",
@@ -658,6 +923,7 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS],
         variant_of: Some("resolution_time"),
+        drill: SOLVED,
     },
     Metric {
         id: "blockage",
@@ -672,6 +938,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "blocked: the count of blocked calls",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CALL],
+            "a call attempt, at its arrival (a blocked call: its attempt)",
+            &[
+                sub("blocked", "not admitted to a queue (the numerator)"),
+                sub("admitted", "the rest"),
+            ],
+        ),
     },
     Metric {
         id: "aht",
@@ -687,6 +961,7 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(CONTACTS, "a handled call or chat, at its arrival", &[]),
     },
     Metric {
         id: "fcr",
@@ -705,6 +980,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "cases, contacts, combined: each scope's rate (n = its denominator)",
         options: &[FCR_SCOPE],
         variant_of: None,
+        drill: drill(
+            CONTACTS_AND_CASES,
+            "by the `scope` option: a solved case at its last solve (cases), an answered call or chat with the flag set at its arrival (contacts), or both (combined)",
+            &[
+                sub("resolved_first_contact", "the numerator"),
+                sub("not_resolved_first_contact", "the rest"),
+            ],
+        ),
     },
     Metric {
         id: "complaint_resolution_rate",
@@ -720,6 +1003,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CASE],
+            "a complaint received (created) in the bucket, at its creation",
+            &[sub(
+                "resolved",
+                "complaints solved in the bucket (last solve) and never reopened, at the solve: the numerator (some may have been received earlier)",
+            )],
+        ),
     },
     Metric {
         id: "reopen_rate",
@@ -734,6 +1025,14 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            SOLVED.records,
+            SOLVED.item,
+            &[
+                sub("reopened", "reopened at least once (the numerator)"),
+                sub("not_reopened", "the rest"),
+            ],
+        ),
     },
     Metric {
         id: "requester_wait_time",
@@ -748,6 +1047,7 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS],
         variant_of: None,
+        drill: SOLVED,
     },
     Metric {
         id: "agent_wait_time",
@@ -762,6 +1062,7 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS],
         variant_of: None,
+        drill: SOLVED,
     },
     Metric {
         id: "on_hold_time",
@@ -776,6 +1077,7 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS],
         variant_of: None,
+        drill: SOLVED,
     },
     Metric {
         id: "touches",
@@ -790,6 +1092,16 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "zero_touch, one_touch, two_touch, multi_touch (3+): % of solved cases (n = cases)",
         options: &[TOUCH_BUCKET],
         variant_of: None,
+        drill: drill(
+            SOLVED.records,
+            SOLVED.item,
+            &[
+                sub("zero_touch", "no public agent reply"),
+                sub("one_touch", "one reply"),
+                sub("two_touch", "two replies"),
+                sub("multi_touch", "three replies or more"),
+            ],
+        ),
     },
     Metric {
         id: "sla_compliance",
@@ -808,6 +1120,14 @@ pub const CATALOGUE: &[Metric] = &[
                 and n = the count)",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[CASE],
+            "a case with first-reply or resolution targets decided at now and due in the bucket, at its due time",
+            &[
+                sub("met", "every such target met (the numerator)"),
+                sub("breached", "one breached"),
+            ],
+        ),
     },
     Metric {
         id: "avg_time_between_interactions",
@@ -823,6 +1143,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[HOURS_ACCOUNT],
         variant_of: None,
+        drill: drill(
+            &[CUSTOMER],
+            "a customer with two contacts or more in the bucket (no instant)",
+            &[],
+        ),
     },
     Metric {
         id: "daily_completion_rate",
@@ -839,6 +1164,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[AGENT],
+            "an agent-day: the agent, at the start of the local day",
+            &[],
+        ),
     },
     Metric {
         id: "transactions_per_day",
@@ -854,6 +1184,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "agent_days: the number of agent working days",
         options: &[],
         variant_of: None,
+        drill: drill(
+            CONTACTS_AND_CASES,
+            "a handled contact: a public agent reply, listed as its case at the reply (once per reply), or a call or chat answered, at the answer (a chat: at its end)",
+            &[],
+        ),
     },
     Metric {
         id: "occupancy",
@@ -869,6 +1204,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[AGENT],
+            "an agent with logged-in time in the bucket (no instant)",
+            &[],
+        ),
     },
     Metric {
         id: "agent_turnover",
@@ -883,6 +1223,11 @@ pub const CATALOGUE: &[Metric] = &[
         parts: "",
         options: &[],
         variant_of: None,
+        drill: drill(
+            &[AGENT],
+            "an agent who left in the bucket, at the leaving",
+            &[],
+        ),
     },
 ];
 

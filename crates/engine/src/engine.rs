@@ -102,7 +102,7 @@ pub struct Engine {
     pub(crate) orders: Orders,
     pub(crate) presence: Presence,
     /// Rows of kinds identified only by their own id: the row is the interned id.
-    row_ids: FxMap<RecordKind, Interner>,
+    pub(crate) row_ids: FxMap<RecordKind, Interner>,
     pub(crate) generation: u64,
     pub(crate) caches: Mutex<Caches>,
     /// SLA policies match on customer segments (a segment change re-evaluates cases).

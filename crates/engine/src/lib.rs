@@ -8,8 +8,11 @@
 //!   half-open period, with filters and group-by dimensions; [`Engine::query`] answers with a
 //!   [`QueryResult`]: one [`Row`] per group, a [`MetricValue`] per metric (`value`, `n`, and
 //!   `median`/`p90` for durations; `value: None` is "no data").
+//! - [`Engine::drill_down`] lists the records behind one figure ([`DrillDown`]: the query, one
+//!   metric, the row's keys, optionally a subset such as `breached`, and a page); their count is
+//!   always the figure's `n` ([`drill`]).
 //! - [`catalogue`] describes every metric (names in English and Vietnamese, unit, direction,
-//!   formula, options): the one source for documentation and UI.
+//!   formula, options, what a drill-down lists): the one source for documentation and UI.
 //! - [`export::CaseSheet`] gives one row per case with every per-case fact (the cases export and
 //!   the drill-down), measured by the domain's case facts and SLA evaluation.
 //! - [`EngineConfig`] is the account's configuration: time zone, schedules, SLA policies and
@@ -19,6 +22,7 @@
 
 pub mod catalogue;
 pub mod config;
+pub mod drill;
 mod engine;
 mod eval;
 pub mod export;
@@ -30,6 +34,7 @@ mod util;
 
 pub use catalogue::{Metric, MetricOption, catalogue, metric};
 pub use config::{ConfigError, EngineConfig};
+pub use drill::{DrillDown, DrillRecord, DrillResult, SubsetTotal};
 pub use engine::Engine;
 pub use export::CaseSheet;
 pub use query::{

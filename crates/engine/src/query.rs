@@ -414,6 +414,19 @@ pub enum QueryError {
     TooManyBuckets { max: usize },
     #[error("too many groups: the group-by dimensions have more than 2^62 combinations")]
     TooManyGroups,
+    /// A drill-down asked for a subset its metric does not have.
+    #[error("metric `{metric}` has no drill-down subset `{subset}`; its subsets are: {}", if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") })]
+    UnknownSubset {
+        metric: String,
+        subset: String,
+        allowed: Vec<String>,
+    },
+    /// A drill-down's keys do not name a cell of the query: a wrong number of keys, or a time
+    /// key that is not one of the period's days, weeks or months.
+    #[error("drill-down cell: {0}")]
+    BadCell(String),
+    #[error("a drill-down page holds at most {max} records; {limit} asked")]
+    PageTooLarge { limit: usize, max: usize },
 }
 
 #[cfg(test)]

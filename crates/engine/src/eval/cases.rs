@@ -15,7 +15,7 @@ use jiff::SignedDuration;
 use super::{Anchor, Column, Ctx, Opts, Table, contacts, count, duration_column, parts, rate};
 use crate::engine::Engine;
 use crate::query::MetricValue;
-use crate::tables::{BUS, CAL, NO_CLOCK};
+use crate::tables::{BUS, CAL, Cases, NO_CLOCK};
 use crate::time::{clock_of, ms, ts};
 use crate::util::{NEVER, NO_TIME, NONE};
 use rayon::prelude::*;
@@ -25,21 +25,34 @@ fn is_solved(status: u8) -> bool {
     status == Status::Solved as u8 || status == Status::Closed as u8
 }
 
+/// The statuses open_cases counts: `new` or `open` (waiting for the team; pending and on_hold
+/// wait for someone else).
+#[inline]
+pub(super) fn open_status(s: u8) -> bool {
+    s == Status::New as u8 || s == Status::Open as u8
+}
+
+/// The statuses the backlog counts: unsolved (new, open, pending, on_hold).
+#[inline]
+pub(super) fn unsolved(s: u8) -> bool {
+    !is_solved(s)
+}
+
 /// open_cases: snapshot at the end of each bucket (or at `now` when earlier): cases created
-/// before it whose status then is `new` or `open` (waiting for the team; pending and on_hold
-/// wait for someone else). n = the count.
+/// before it whose status then is `new` or `open`. n = the count.
 pub(crate) fn open_cases(ctx: &Ctx) -> Column {
-    snapshot(
-        ctx,
-        |s| s == Status::New as u8 || s == Status::Open as u8,
-        None,
-    )
+    snapshot(ctx, open_status, None)
 }
 
 /// backlog: snapshot at the end of each bucket (or at `now`): unsolved cases (new, open, pending,
 /// on_hold) at least the backlog age old (default 24 business hours of the case's schedule: the
 /// snapshot is at or after the instant the case's business age reached 24 h). n = the count.
 pub(crate) fn backlog(ctx: &Ctx, o: &Opts) -> Column {
+    snapshot(ctx, unsolved, Some(backlog_age(ctx, o)))
+}
+
+/// The backlog's age rule: (clock, the age in hours when an option overrides the configured one).
+pub(super) fn backlog_age(ctx: &Ctx, o: &Opts) -> (usize, Option<f64>) {
     let cfg = &ctx.e.config.backlog;
     let basis = match o.get("hours") {
         Some("calendar") => TimeBasis::Calendar,
@@ -54,7 +67,7 @@ pub(crate) fn backlog(ctx: &Ctx, o: &Opts) -> Column {
     } else {
         BUS
     };
-    snapshot(ctx, |s| !is_solved(s), Some((k, overridden.then_some(age))))
+    (k, overridden.then_some(age))
 }
 
 /// The backlog-age instant of a case for an age other than the configured one.
@@ -70,18 +83,73 @@ fn backlog_from(e: &Engine, row: usize, k: usize, age_hours: f64) -> i64 {
     clock.add_business(created, age).map_or(NEVER, ms)
 }
 
-/// Counts, per bucket, the cases whose status just before the snapshot instant satisfies `want`
-/// (and, for the backlog, that are old enough: `age` = (clock, overridden age)).
+/// The snapshot instants of the buckets (bucket k's end, or `now` when earlier); buckets
+/// starting after `now` have none (the instants are a prefix of the buckets).
+pub(super) fn snapshots(ctx: &Ctx) -> Vec<i64> {
+    (0..ctx.nb)
+        .filter(|&b| ctx.b.starts[b] <= ctx.now)
+        .map(|b| ctx.b.end(b).min(ctx.now))
+        .collect()
+}
+
+/// The snapshots at which case `r` counts: `each(k)` for the ones read from its status history,
+/// and the returned index from which it counts at every later snapshot (`snaps.len()`: none).
+/// A case counts when its status just before the snapshot satisfies `want` and (for the backlog)
+/// it is old enough: `age` = (clock, overridden age).
+#[inline]
+pub(super) fn snapshot_row(
+    e: &Engine,
+    r: usize,
+    snaps: &[i64],
+    want: impl Fn(u8) -> bool,
+    age: Option<(usize, Option<f64>)>,
+    mut each: impl FnMut(usize),
+) -> usize {
+    let c = &e.cases;
+    let nv = snaps.len();
+    let created = c.created[r];
+    let k0 = snaps.partition_point(|&s| s <= created);
+    if k0 >= nv {
+        return nv;
+    }
+    let last = c.last_change[r];
+    let final_ok = want(c.final_status[r]);
+    // Solved for good before the first snapshot: nothing to count (the common case).
+    if !final_ok && last != NO_TIME && last < snaps[k0] {
+        return nv;
+    }
+    let k1 = if last == NO_TIME {
+        0
+    } else {
+        snaps.partition_point(|&s| s <= last)
+    };
+    let ka = match age {
+        None => 0,
+        Some((k, None)) => {
+            let from = c.backlog_from[k][r];
+            snaps.partition_point(|&s| s < from)
+        }
+        Some((k, Some(hours))) => {
+            let from = backlog_from(e, r, k, hours);
+            snaps.partition_point(|&s| s < from)
+        }
+    };
+    let start = k0.max(ka);
+    for (k, &s) in snaps.iter().enumerate().take(k1.min(nv)).skip(start) {
+        if want(c.status_before(r, s)) {
+            each(k);
+        }
+    }
+    let from = start.max(k1);
+    if final_ok && from < nv { from } else { nv }
+}
+
+/// Counts, per bucket, the cases of [`snapshot_row`].
 fn snapshot(ctx: &Ctx, want: impl Fn(u8) -> bool, age: Option<(usize, Option<f64>)>) -> Column {
     let g = ctx.table(Table::Cases);
     let e = ctx.e;
-    let c = &e.cases;
     let nb = ctx.nb;
-    // Snapshot instants; buckets starting after `now` have none.
-    let snaps: Vec<i64> = (0..nb)
-        .filter(|&b| ctx.b.starts[b] <= ctx.now)
-        .map(|b| ctx.b.end(b).min(ctx.now))
-        .collect();
+    let snaps = snapshots(ctx);
     let nv = snaps.len();
     let ncells = ctx.ncells();
     let ngroups = ncells / nb;
@@ -91,41 +159,10 @@ fn snapshot(ctx: &Ctx, want: impl Fn(u8) -> bool, age: Option<(usize, Option<f64
         if g.first[r] == NONE || nv == 0 {
             continue;
         }
-        let created = c.created[r];
-        let k0 = snaps.partition_point(|&s| s <= created);
-        if k0 >= nv {
-            continue;
-        }
-        let last = c.last_change[r];
-        let final_ok = want(c.final_status[r]);
-        // Solved for good before the first snapshot: nothing to count (the common case).
-        if !final_ok && last != NO_TIME && last < snaps[k0] {
-            continue;
-        }
-        let k1 = if last == NO_TIME {
-            0
-        } else {
-            snaps.partition_point(|&s| s <= last)
-        };
-        let ka = match age {
-            None => 0,
-            Some((k, None)) => {
-                let from = c.backlog_from[k][r];
-                snaps.partition_point(|&s| s < from)
-            }
-            Some((k, Some(hours))) => {
-                let from = backlog_from(e, r, k, hours);
-                snaps.partition_point(|&s| s < from)
-            }
-        };
-        let start = k0.max(ka);
-        for (k, &s) in snaps.iter().enumerate().take(k1.min(nv)).skip(start) {
-            if want(c.status_before(r, s)) {
-                g.each(r, |gid| explicit[gid as usize * nb + k] += 1);
-            }
-        }
-        let from = start.max(k1);
-        if final_ok && from < nv {
+        let from = snapshot_row(e, r, &snaps, &want, age, |k| {
+            g.each(r, |gid| explicit[gid as usize * nb + k] += 1);
+        });
+        if from < nv {
             g.each(r, |gid| {
                 let base = gid as usize * (nb + 1);
                 diff[base + from] += 1;
@@ -281,6 +318,12 @@ pub(crate) fn reopen_rate(ctx: &Ctx) -> Column {
     rate_column(&num, &den)
 }
 
+/// touches' bucket of a solved case: zero, one, two, multi (3+).
+#[inline]
+pub(super) fn touch_bucket(touches: u16) -> usize {
+    usize::from(touches).min(3)
+}
+
 pub(crate) fn rate_column(num: &[u64], den: &[u64]) -> Column {
     Column {
         values: num
@@ -298,7 +341,7 @@ pub(crate) fn touches(ctx: &Ctx, o: &Opts) -> Column {
     let c = &ctx.e.cases;
     let mut n = vec![[0u64; 4]; ctx.ncells()];
     ctx.cells(Anchor::CaseSolved).each(|r, cell| {
-        n[cell][usize::from(c.touches[r]).min(3)] += 1;
+        n[cell][touch_bucket(c.touches[r])] += 1;
     });
     let pick = match o.get("bucket") {
         Some("zero") => 0,
@@ -360,6 +403,12 @@ impl Engine {
     }
 }
 
+/// FCR's case rule for a solved case: exactly one public agent reply, never reopened, no repeat.
+#[inline]
+pub(super) fn fcr_case(c: &Cases, repeated: &[bool], r: usize) -> bool {
+    c.touches[r] == 1 && !c.reopened[r] && !repeated[r]
+}
+
 /// The cases part of FCR, per cell: (FCR cases, solved cases).
 fn fcr_cases(ctx: &Ctx) -> (Vec<u64>, Vec<u64>) {
     let c = &ctx.e.cases;
@@ -368,7 +417,7 @@ fn fcr_cases(ctx: &Ctx) -> (Vec<u64>, Vec<u64>) {
     let (mut num, mut den) = (vec![0u64; n], vec![0u64; n]);
     ctx.cells(Anchor::CaseSolved).each(|r, cell| {
         den[cell] += 1;
-        num[cell] += u64::from(c.touches[r] == 1 && !c.reopened[r] && !repeated[r]);
+        num[cell] += u64::from(fcr_case(c, repeated, r));
     });
     (num, den)
 }
@@ -417,21 +466,32 @@ pub(crate) fn fcr(ctx: &Ctx, o: &Opts) -> Column {
 /// n = complaints received.
 pub(crate) fn complaint_resolution_rate(ctx: &Ctx) -> Column {
     let c = &ctx.e.cases;
-    let complaint = CaseType::Complaint as u8;
     let n = ctx.ncells();
     let (mut num, mut den) = (vec![0u64; n], vec![0u64; n]);
     ctx.cells(Anchor::CaseCreated).each(|r, cell| {
-        den[cell] += u64::from(c.ctype[r] == complaint);
+        den[cell] += u64::from(complaint(c, r));
     });
     ctx.cells(Anchor::CaseSolved).each(|r, cell| {
-        num[cell] += u64::from(c.ctype[r] == complaint && !c.reopened[r]);
+        num[cell] += u64::from(complaint_resolved(c, r));
     });
     rate_column(&num, &den)
 }
 
+/// A case of type complaint.
+#[inline]
+pub(super) fn complaint(c: &Cases, r: usize) -> bool {
+    c.ctype[r] == CaseType::Complaint as u8
+}
+
+/// A solved complaint counted as resolved: never reopened.
+#[inline]
+pub(super) fn complaint_resolved(c: &Cases, r: usize) -> bool {
+    complaint(c, r) && !c.reopened[r]
+}
+
 /// Whether case `r` is solved at `end` (just before it) with its last solve before `end` at or
 /// after `since`.
-fn solved_since(e: &Engine, r: usize, since: i64, end: i64) -> bool {
+pub(super) fn solved_since(e: &Engine, r: usize, since: i64, end: i64) -> bool {
     let c = &e.cases;
     let last = c.last_solve[r];
     if last == NO_TIME || c.first_solve[r] >= end {

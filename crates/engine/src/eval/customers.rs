@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use carekpi_domain::records::vocab::{CaseType, Dimension as Rater, Outcome, SurveyKind};
+use carekpi_domain::records::vocab::{Dimension as Rater, Outcome, SurveyKind};
 use rayon::prelude::*;
 
 use super::cases::{rate_column, standalone};
@@ -16,6 +16,7 @@ use super::{Anchor, Cells, Column, Ctx, Opts, Table, count, duration_column, mea
 use crate::engine::{Engine, servqual_dimension};
 use crate::query::MetricValue;
 use crate::tables::CAL;
+use crate::tables::QaReviews;
 use crate::util::{NO_TIME, NONE};
 
 /// What a customer did: a case created, a call or chat arrived, an order placed.
@@ -60,7 +61,7 @@ impl Activities {
         self.start[customer] as usize..self.start[customer + 1] as usize
     }
 
-    fn customers(&self) -> usize {
+    pub(super) fn customers(&self) -> usize {
         self.start.len() - 1
     }
 }
@@ -277,7 +278,7 @@ pub(crate) struct CustomerPass {
 }
 
 /// A customer's cells: returning, served, buying, and (cell, instant, business offset) contacts.
-type Scratch = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<(usize, i64, f64)>);
+pub(super) type Scratch = (Vec<usize>, Vec<usize>, Vec<usize>, Vec<(usize, i64, f64)>);
 
 struct PassChunk {
     returning: Vec<u64>,
@@ -291,8 +292,6 @@ impl CustomerPass {
     pub(crate) fn new(ctx: &Ctx) -> CustomerPass {
         let acts = ctx.activities.as_ref().expect("activities prepared");
         let n = ctx.ncells();
-        let nb = ctx.nb;
-        let starts = &ctx.b.starts;
         let chunks = per_customer(
             acts,
             || PassChunk {
@@ -303,61 +302,20 @@ impl CustomerPass {
                 scratch: Default::default(),
             },
             |c, p| {
-                let range = acts.range(c);
-                let counted = |k: u8| k & KIND != CONTACT || k & STANDALONE_BIT != 0;
-                let first = range
-                    .clone()
-                    .find(|&i| counted(acts.kind[i]))
-                    .map(|i| acts.t[i]);
+                customer_cells(ctx, acts, c, &mut p.scratch);
                 let (ret, served, buy, contacts) = &mut p.scratch;
-                ret.clear();
-                served.clear();
-                buy.clear();
-                contacts.clear();
-                for i in range {
-                    let k = acts.kind[i];
-                    let kind = k & KIND;
-                    let (t, bus) = (acts.t[i], acts.bus[i]);
-                    act_cells_each(ctx, acts, i, |cell| {
-                        if counted(k) && first.is_some_and(|f| f < starts[cell % nb]) {
-                            ret.push(cell);
-                        }
-                        if kind == CASE || (kind == CONTACT && k & ANSWERED_BIT != 0) {
-                            served.push(cell);
-                        }
-                        if k == ORDER | IN_CURRENCY_BIT {
-                            buy.push(cell);
-                        }
-                        if kind == CASE || (kind == CONTACT && k & STANDALONE_BIT != 0) {
-                            contacts.push((cell, t, bus));
-                        }
-                    });
-                }
                 distinct(ret, &mut p.returning);
                 distinct(served, &mut p.served);
                 distinct(buy, &mut p.buyers);
-                if contacts.len() >= 2 {
-                    // Already in time order; a stable sort keeps it within each cell.
-                    contacts.sort_by_key(|x| x.0);
-                    let mut i = 0;
-                    while i < contacts.len() {
-                        let cell = contacts[i].0;
-                        let mut j = i;
-                        while j < contacts.len() && contacts[j].0 == cell {
-                            j += 1;
-                        }
-                        let k = (j - i) as f64;
-                        if j - i >= 2 {
-                            let (first, last) = (&contacts[i], &contacts[j - 1]);
-                            p.gaps.push((
-                                cell as u32,
-                                (last.1 - first.1) as f64 / 1000.0 / (k - 1.0),
-                                (last.2 - first.2) / (k - 1.0),
-                            ));
-                        }
-                        i = j;
-                    }
-                }
+                gap_runs(contacts, |cell, run| {
+                    let k = run.len() as f64;
+                    let (first, last) = (&run[0], &run[run.len() - 1]);
+                    p.gaps.push((
+                        cell as u32,
+                        (last.1 - first.1) as f64 / 1000.0 / (k - 1.0),
+                        (last.2 - first.2) / (k - 1.0),
+                    ));
+                });
             },
         );
         let mut pass = CustomerPass {
@@ -381,11 +339,77 @@ impl CustomerPass {
     }
 }
 
+/// Customer `c`'s cells, into `scratch`: where the customer is returning (an order or a contact
+/// in the cell, and one before its bucket), served (a case created or a call or chat answered),
+/// buying (an order in the CLV currency), and the customer's contacts (cell, instant, business
+/// offset) in time order. A cell may be listed more than once. The rules of
+/// returning_customers, complaint_ratio, clv and avg_time_between_interactions.
+pub(super) fn customer_cells(ctx: &Ctx, acts: &Activities, c: usize, scratch: &mut Scratch) {
+    let nb = ctx.nb;
+    let starts = &ctx.b.starts;
+    let range = acts.range(c);
+    let counted = |k: u8| k & KIND != CONTACT || k & STANDALONE_BIT != 0;
+    let first = range
+        .clone()
+        .find(|&i| counted(acts.kind[i]))
+        .map(|i| acts.t[i]);
+    let (ret, served, buy, contacts) = scratch;
+    ret.clear();
+    served.clear();
+    buy.clear();
+    contacts.clear();
+    for i in range {
+        let k = acts.kind[i];
+        let kind = k & KIND;
+        let (t, bus) = (acts.t[i], acts.bus[i]);
+        act_cells_each(ctx, acts, i, |cell| {
+            if counted(k) && first.is_some_and(|f| f < starts[cell % nb]) {
+                ret.push(cell);
+            }
+            if kind == CASE || (kind == CONTACT && k & ANSWERED_BIT != 0) {
+                served.push(cell);
+            }
+            if k == ORDER | IN_CURRENCY_BIT {
+                buy.push(cell);
+            }
+            if kind == CASE || (kind == CONTACT && k & STANDALONE_BIT != 0) {
+                contacts.push((cell, t, bus));
+            }
+        });
+    }
+}
+
+/// Calls `f(cell, contacts)` for each cell where a customer has two contacts or more (the
+/// customers of avg_time_between_interactions), with those contacts in time order. Sorts
+/// `contacts` (from [`customer_cells`]) by cell.
+pub(super) fn gap_runs(
+    contacts: &mut [(usize, i64, f64)],
+    mut f: impl FnMut(usize, &[(usize, i64, f64)]),
+) {
+    if contacts.len() < 2 {
+        return;
+    }
+    // Already in time order; a stable sort keeps it within each cell.
+    contacts.sort_by_key(|x| x.0);
+    let mut i = 0;
+    while i < contacts.len() {
+        let cell = contacts[i].0;
+        let mut j = i;
+        while j < contacts.len() && contacts[j].0 == cell {
+            j += 1;
+        }
+        if j - i >= 2 {
+            f(cell, &contacts[i..j]);
+        }
+        i = j;
+    }
+}
+
 fn pass<'c>(ctx: &'c Ctx) -> &'c CustomerPass {
     ctx.customer_pass.as_ref().expect("customer pass prepared")
 }
 
-fn survey_cells(ctx: &Ctx, kind: SurveyKind, mut f: impl FnMut(usize, usize)) {
+pub(super) fn survey_cells(ctx: &Ctx, kind: SurveyKind, mut f: impl FnMut(usize, usize)) {
     let s = &ctx.e.surveys;
     ctx.cells(Anchor::SurveyAt).each(|r, cell| {
         if s.kind[r] == kind as u8 {
@@ -394,18 +418,23 @@ fn survey_cells(ctx: &Ctx, kind: SurveyKind, mut f: impl FnMut(usize, usize)) {
     });
 }
 
+/// An NPS score's class: 0 promoter (9–10), 1 passive (7–8), 2 detractor (0–6).
+#[inline]
+pub(super) fn nps_class(score: f64) -> usize {
+    match score {
+        x if x >= 9.0 => 0,
+        x if x >= 7.0 => 1,
+        _ => 2,
+    }
+}
+
 /// nps: % promoters (9–10) − % detractors (0–6) over the NPS responses answered in the bucket.
 /// n = responses; parts: promoters, passives, detractors (% of responses).
 pub(crate) fn nps(ctx: &Ctx) -> Column {
     let s = &ctx.e.surveys;
     let mut k = vec![[0u64; 3]; ctx.ncells()];
     survey_cells(ctx, SurveyKind::Nps, |r, cell| {
-        let i = match s.score[r] {
-            x if x >= 9.0 => 0,
-            x if x >= 7.0 => 1,
-            _ => 2,
-        };
-        k[cell][i] += 1;
+        k[cell][nps_class(s.score[r])] += 1;
     });
     let values = k
         .iter()
@@ -460,6 +489,12 @@ fn survey_column(ctx: &Ctx, kind: SurveyKind, mean_score: bool) -> Column {
     }
 }
 
+/// A QA review with criteria to score (iqs' records).
+#[inline]
+pub(super) fn scored(q: &QaReviews, r: usize) -> bool {
+    !q.pct[r].is_nan()
+}
+
 /// iqs: mean over the QA reviews made in the bucket of (Σ score × weight) / (Σ max × weight) ×
 /// 100. n = reviews.
 pub(crate) fn iqs(ctx: &Ctx) -> Column {
@@ -467,7 +502,7 @@ pub(crate) fn iqs(ctx: &Ctx) -> Column {
     let n = ctx.ncells();
     let (mut sum, mut k) = (vec![0.0; n], vec![0u64; n]);
     ctx.cells(Anchor::QaAt).each(|r, cell| {
-        if !q.pct[r].is_nan() {
+        if scored(q, r) {
             sum[cell] += q.pct[r];
             k[cell] += 1;
         }
@@ -517,6 +552,32 @@ fn customer_base<'c>(ctx: &'c Ctx) -> &'c Base {
     ctx.base.get_or_init(|| count_base(ctx))
 }
 
+/// The buckets (index ranges) in which a customer acquired at `born` (NO_TIME: always) whose
+/// relationship ended at `gone` (NEVER: still active) is active at the bucket's start, active at
+/// its end, and active at some time in it. `starts`: the buckets' starts; `ends`: their ends.
+#[inline]
+pub(super) fn base_ranges(
+    starts: &[i64],
+    ends: &[i64],
+    born: i64,
+    gone: i64,
+) -> [(usize, usize); 3] {
+    let s_range = (
+        starts.partition_point(|&x| x < born),
+        starts.partition_point(|&x| x < gone),
+    );
+    let e_range = (
+        ends.partition_point(|&x| x <= born),
+        ends.partition_point(|&x| x <= gone),
+    );
+    // Active at some time in [s, e): born < e and gone > s.
+    let o_range = (
+        ends.partition_point(|&x| x <= born),
+        starts.partition_point(|&x| x < gone),
+    );
+    [s_range, e_range, o_range]
+}
+
 fn count_base(ctx: &Ctx) -> Base {
     let g = ctx.table(Table::Customers);
     let c = &ctx.e.customers;
@@ -530,20 +591,7 @@ fn count_base(ctx: &Ctx) -> Base {
         if g.first[r] == NONE {
             continue;
         }
-        let (born, gone) = (c.created[r], c.ended[r]);
-        let s_range = (
-            starts.partition_point(|&x| x < born),
-            starts.partition_point(|&x| x < gone),
-        );
-        let e_range = (
-            ends.partition_point(|&x| x <= born),
-            ends.partition_point(|&x| x <= gone),
-        );
-        // Active at some time in [s, e): born < e and gone > s.
-        let o_range = (
-            ends.partition_point(|&x| x <= born),
-            starts.partition_point(|&x| x < gone),
-        );
+        let [s_range, e_range, o_range] = base_ranges(starts, ends, c.created[r], c.ended[r]);
         g.each(r, |gid| {
             range_add(&mut s, nb, gid, s_range.0, s_range.1);
             range_add(&mut e, nb, gid, e_range.0, e_range.1);
@@ -596,6 +644,12 @@ pub(crate) fn referral_rate(ctx: &Ctx) -> Column {
     rate_column(&b.referred, &b.acquired)
 }
 
+/// The activity engagement counts (`activity` option; NONE for an unknown one), None: any.
+pub(super) fn engagement_activity(ctx: &Ctx, o: &Opts) -> Option<u32> {
+    o.get("activity")
+        .map(|a| ctx.e.activity_ids.get(a.trim()).unwrap_or(NONE))
+}
+
 /// engagement: engagement events in the bucket (of the `activity` option, else all) / active
 /// customers (customer records whose relationship overlaps the bucket: acquired before its end,
 /// not ended before its start). n = events; parts: per activity, events per active customer.
@@ -603,9 +657,7 @@ pub(crate) fn engagement(ctx: &Ctx, o: &Opts) -> Column {
     let base = customer_base(ctx);
     let e = ctx.e;
     let t = &e.engagement;
-    let only = o
-        .get("activity")
-        .map(|a| e.activity_ids.get(a.trim()).unwrap_or(NONE));
+    let only = engagement_activity(ctx, o);
     let n = ctx.ncells();
     let na = e.activity_ids.len();
     let mut by_activity = vec![0u64; n * na];
@@ -642,6 +694,15 @@ pub(crate) fn engagement(ctx: &Ctx, o: &Opts) -> Column {
 /// Days in a (Gregorian) year: annualises per-period figures.
 const YEAR_DAYS: f64 = 365.2425;
 
+/// The CLV currency (NONE for one no order uses), None: every order counts.
+pub(super) fn clv_currency(e: &Engine) -> Option<u32> {
+    e.config
+        .clv
+        .currency
+        .as_deref()
+        .map(|c| e.currency_ids.get(c).unwrap_or(NONE))
+}
+
 /// clv: average order value × orders per customer per year × expected lifespan in years (1 /
 /// annual churn rate) × gross margin (when configured), over the bucket: AOV = Σ amount / orders;
 /// orders per customer per year = orders / ordering customers × (365.2425 / days in the bucket);
@@ -652,12 +713,7 @@ pub(crate) fn clv(ctx: &Ctx) -> Column {
     let base = customer_base(ctx);
     let e = ctx.e;
     let t = &e.orders;
-    let currency = e
-        .config
-        .clv
-        .currency
-        .as_deref()
-        .map(|c| e.currency_ids.get(c).unwrap_or(NONE));
+    let currency = clv_currency(e);
     let counts = |r: usize| currency.is_none_or(|c| c == t.currency[r]);
     let n = ctx.ncells();
     let (mut sum, mut orders) = (vec![0.0; n], vec![0u64; n]);
@@ -733,6 +789,16 @@ fn distinct(local: &mut Vec<usize>, count: &mut [u64]) {
     }
 }
 
+/// The RATER dimension (its index) of servqual_gap's `dimension` option; None: overall.
+pub(super) fn servqual_only(o: &Opts) -> Option<u8> {
+    let name = o.get("dimension").filter(|d| *d != "overall")?;
+    Some(
+        (0..Rater::ALL.len() as u8)
+            .find(|&i| servqual_dimension(i).as_str() == name)
+            .expect("a RATER dimension (checked against the catalogue)"),
+    )
+}
+
 /// servqual_gap: per RATER dimension, mean(perception − expectation) over the responses in the
 /// bucket; overall (default) = Σ weight × gap / Σ weight over the dimensions with responses.
 /// n = responses (of the dimension, or all); parts: each dimension's gap.
@@ -745,7 +811,7 @@ pub(crate) fn servqual_gap(ctx: &Ctx, o: &Opts) -> Column {
         slot.0 += s.gap[r];
         slot.1 += 1;
     });
-    let pick = o.get("dimension").filter(|d| *d != "overall");
+    let pick = servqual_only(o);
     let weights = e.config.servqual_weights;
     let values = acc
         .iter()
@@ -762,12 +828,8 @@ pub(crate) fn servqual_gap(ctx: &Ctx, o: &Opts) -> Column {
                 })
                 .collect();
             let mut v = match pick {
-                Some(name) => {
-                    let (_, gap, n) = gaps
-                        .iter()
-                        .find(|(d, _, _)| d.as_str() == name)
-                        .copied()
-                        .expect("a RATER dimension");
+                Some(i) => {
+                    let (_, gap, n) = gaps[usize::from(i)];
                     MetricValue::of(gap, n)
                 }
                 None => {
@@ -822,6 +884,12 @@ pub(crate) fn positive_feedback(ctx: &Ctx, as_rate: bool) -> Column {
     }
 }
 
+/// A platform review rated 4 of 5 or more.
+#[inline]
+pub(super) fn positive_review(rating: u8) -> bool {
+    rating >= 4
+}
+
 /// positive_review_rate: platform reviews rated ≥ 4 of 5 / all reviews posted in the bucket ×
 /// 100. n = reviews.
 pub(crate) fn positive_review_rate(ctx: &Ctx) -> Column {
@@ -830,7 +898,7 @@ pub(crate) fn positive_review_rate(ctx: &Ctx) -> Column {
     let (mut pos, mut all) = (vec![0u64; n], vec![0u64; n]);
     ctx.cells(Anchor::ReviewAt).each(|r, cell| {
         all[cell] += 1;
-        pos[cell] += u64::from(t.rating[r] >= 4);
+        pos[cell] += u64::from(positive_review(t.rating[r]));
     });
     rate_column(&pos, &all)
 }
@@ -844,7 +912,7 @@ pub(crate) fn complaint_ratio(ctx: &Ctx) -> Column {
     let n = ctx.ncells();
     let mut complaints = vec![0u64; n];
     ctx.cells(Anchor::CaseCreated)
-        .each(|r, cell| complaints[cell] += u64::from(c.ctype[r] == CaseType::Complaint as u8));
+        .each(|r, cell| complaints[cell] += u64::from(super::cases::complaint(c, r)));
     let customers = &pass(ctx).served;
     rate_column(&complaints, customers)
 }

@@ -4,6 +4,7 @@
 mod cases;
 mod contacts;
 mod customers;
+mod drill;
 mod flat;
 mod people;
 #[cfg(test)]
@@ -16,6 +17,8 @@ mod tests_cases;
 mod tests_contacts;
 #[cfg(test)]
 mod tests_customers;
+#[cfg(test)]
+mod tests_drill;
 #[cfg(test)]
 mod tests_edge;
 #[cfg(test)]
@@ -928,22 +931,10 @@ impl<'e> Ctx<'e> {
                 .collect(),
             Anchor::ReplyAt => self.work.as_ref().expect("work").reply_at.clone(),
             Anchor::AssignDay => {
-                let days = self.days.as_ref().expect("local days prepared");
                 let f = self.work.as_ref().expect("work");
-                f.assign_day
-                    .iter()
-                    .map(|&d| days.start_of(d).map_or(NO_TIME, |s| s.max(b.from())))
-                    .collect()
+                f.assign_day.iter().map(|&d| self.day_start(d)).collect()
             }
-            Anchor::WorkAt => (0..k.len())
-                .map(|r| {
-                    if k.is_chat[r] && k.ended[r] != NO_TIME {
-                        k.ended[r]
-                    } else {
-                        k.answered[r]
-                    }
-                })
-                .collect(),
+            Anchor::WorkAt => (0..k.len()).map(|r| work_time(k, r)).collect(),
             Anchor::CaseExchange => {
                 let w = self.waits.as_ref().expect("waits");
                 rowmap = Some(&w.case_row);
@@ -1002,6 +993,13 @@ impl<'e> Ctx<'e> {
         Cells { main, extra }
     }
 
+    /// The instant an agent-day counts at: the start of local day `day`, or of the period when
+    /// that is later.
+    pub fn day_start(&self, day: i32) -> i64 {
+        let days = self.days.as_ref().expect("local days prepared");
+        days.start_of(day).map_or(NO_TIME, |s| s.max(self.b.from()))
+    }
+
     /// The group column of a table (prepared).
     pub fn table(&self, table: Table) -> &RowGroups {
         self.tables
@@ -1035,6 +1033,17 @@ impl<'e> Ctx<'e> {
             Dimension::Segment => e.segment_ids.name(id).to_string(),
             _ => return None,
         })
+    }
+}
+
+/// When an answered call or chat counts as work done: a chat at its end (else its answer), a
+/// call at its answer.
+#[inline]
+pub(crate) fn work_time(k: &crate::tables::Contacts, r: usize) -> i64 {
+    if k.is_chat[r] && k.ended[r] != NO_TIME {
+        k.ended[r]
+    } else {
+        k.answered[r]
     }
 }
 

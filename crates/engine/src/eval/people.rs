@@ -115,12 +115,7 @@ pub(crate) fn transactions_per_day(ctx: &Ctx) -> Column {
     });
     let k = &e.contacts;
     each_flat(ctx.cells(Anchor::WorkAt), |r, cell| {
-        let t = if k.is_chat[r] && k.ended[r] != crate::util::NO_TIME {
-            k.ended[r]
-        } else {
-            k.answered[r]
-        };
-        work(cell, k.agent[r], days.day(t), true);
+        work(cell, k.agent[r], days.day(super::work_time(k, r)), true);
     });
     if let Some(p) = &ctx.presence_days {
         each_flat(ctx.cells(Anchor::PresenceDay), |i, cell| {
@@ -163,7 +158,7 @@ pub(crate) fn transactions_per_day(ctx: &Ctx) -> Column {
 }
 
 /// Per (cell, agent) sums: a dense grid when it is small enough, else a map.
-enum Grid {
+pub(super) enum Grid {
     Dense {
         cells: Vec<(f64, f64)>,
         agents: usize,
@@ -190,6 +185,22 @@ impl Grid {
             Grid::Sparse(map) => map.entry((cell as u32, agent)).or_default(),
         }
     }
+
+    /// Calls `f(cell, agent, sums)` for every entry (of the sparse map, in no fixed order).
+    pub(super) fn each(&self, mut f: impl FnMut(usize, u32, (f64, f64))) {
+        match self {
+            Grid::Dense { cells, agents } => {
+                for (i, &v) in cells.iter().enumerate() {
+                    f(i / agents, (i % agents) as u32, v);
+                }
+            }
+            Grid::Sparse(map) => {
+                for (&(cell, agent), &v) in map {
+                    f(cell as usize, agent, v);
+                }
+            }
+        }
+    }
 }
 
 /// occupancy: handle time (talk + hold + wrap of answered calls and chats, at the answer — a
@@ -197,6 +208,31 @@ impl Grid {
 /// (presence intervals available or busy, cut to the bucket) × 100. n = agents with presence
 /// data.
 pub(crate) fn occupancy(ctx: &Ctx) -> Column {
+    let n = ctx.ncells();
+    let (mut logged, mut handle, mut count) = (vec![0.0; n], vec![0.0; n], vec![0u64; n]);
+    occupancy_grid(ctx).each(|cell, _, (l, h)| {
+        if occupied(l) {
+            logged[cell] += l;
+            handle[cell] += h;
+            count[cell] += 1;
+        }
+    });
+    Column {
+        values: (0..n)
+            .map(|c| rate(handle[c], logged[c], count[c]))
+            .collect(),
+        empty: MetricValue::none(),
+    }
+}
+
+/// An agent counts in occupancy's cell with logged-in time in it.
+#[inline]
+pub(super) fn occupied(logged_s: f64) -> bool {
+    logged_s > 0.0
+}
+
+/// Per (cell, agent): (logged-in seconds, handle seconds) for occupancy.
+pub(super) fn occupancy_grid(ctx: &Ctx) -> Grid {
     let e = ctx.e;
     let nb = ctx.nb;
     let n = ctx.ncells();
@@ -236,32 +272,7 @@ pub(crate) fn occupancy(ctx: &Ctx) -> Column {
             grid.at(cell, k.agent[r]).1 += k.handle[r];
         }
     });
-    let (mut logged, mut handle, mut count) = (vec![0.0; n], vec![0.0; n], vec![0u64; n]);
-    let mut add = |cell: usize, (l, h): (f64, f64)| {
-        if l > 0.0 {
-            logged[cell] += l;
-            handle[cell] += h;
-            count[cell] += 1;
-        }
-    };
-    match grid {
-        Grid::Dense { cells, agents } => {
-            for (i, &v) in cells.iter().enumerate() {
-                add(i / agents, v);
-            }
-        }
-        Grid::Sparse(map) => {
-            for ((cell, _), v) in map {
-                add(cell as usize, v);
-            }
-        }
-    }
-    Column {
-        values: (0..n)
-            .map(|c| rate(handle[c], logged[c], count[c]))
-            .collect(),
-        empty: MetricValue::none(),
-    }
+    grid
 }
 
 /// agent_turnover: agents who left in the bucket / average headcount ((headcount at the bucket's

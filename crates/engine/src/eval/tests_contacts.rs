@@ -16,7 +16,7 @@ fn call(id: &str, extra: &str) -> Record {
 /// Answered after 10, 20 and 25 s; abandoned after 3 s (short), 5 s (not short: a wait equal
 /// to the threshold is not below it) and an unknown wait (never short); a voicemail; a blocked
 /// call. T = 20 s, short-abandon threshold = 5 s (the defaults).
-fn queue() -> Vec<Record> {
+pub(super) fn queue() -> Vec<Record> {
     vec![
         call(
             "A1",
