@@ -52,6 +52,16 @@ pub trait Database: Sized + Clone + Send + Sync + 'static {
         value: &str,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
+    /// The change feed after `after_seq` (see `crate::Store::changes_since`).
+    fn changes_since(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(i64, Record)>, StorageError>> + Send;
+
+    /// The newest change's seq, 0 when there is none.
+    fn last_change_seq(&self) -> impl Future<Output = Result<i64, StorageError>> + Send;
+
     fn set_setting_versioned(
         &self,
         key: &str,
@@ -158,7 +168,8 @@ pub trait Database: Sized + Clone + Send + Sync + 'static {
 pub trait WriteBatch: Send {
     /// Upsert by (kind, id): a new id is inserted, a stored id with a different body updated,
     /// an identical one left untouched. Records are taken in order, so a later record with the
-    /// same kind and id wins.
+    /// same kind and id wins. Each record written (inserted or updated) gets a change row in the
+    /// same transaction, numbered in commit order (see `crate::Store::changes_since`).
     fn upsert(
         &mut self,
         records: &[Record],

@@ -33,11 +33,22 @@
 //! ON CONFLICT …` (eight array parameters whatever the row count). The next group of records is
 //! serialised while the engine writes the previous one.
 //!
+//! Each record written (new or changed, not unchanged ones) also gets a row in `changes(seq,
+//! kind, record_id, at_ms)`, in the same transaction, so that several servers on one PostgreSQL
+//! database see each other's ingests ([`Store::changes_since`]). Seqs follow commit order: on
+//! SQLite, where one writer holds the write lock from `BEGIN IMMEDIATE` to `COMMIT`, the change
+//! rows are written with the records (multi-row `INSERT`s of the same sizes, overlapping the
+//! serialisation of the next group); on PostgreSQL, where batches write concurrently, a batch
+//! writes its change rows right before `COMMIT` (one `INSERT … UNNEST`), holding a
+//! transaction-level advisory lock that PostgreSQL releases once the commit is visible. Only
+//! that insert and the commit are serialised between writers.
+//!
 //! SQLite runs in WAL mode with `synchronous=FULL`: a commit appends to the WAL and syncs it
 //! once. The store checkpoints the WAL itself, in the background after large commits, instead
 //! of inside `COMMIT`; the last connection to close checkpoints what remains.
 
 mod accounts;
+mod changes;
 mod database;
 mod error;
 mod postgres;
@@ -211,6 +222,35 @@ impl Store {
         dispatch!(&self.engine, db => db.set_setting(key, value).await)
     }
 
+    /// The change feed: the changes after `after_seq`, at most `limit` of them, ordered by seq,
+    /// each with the record as stored now.
+    ///
+    /// Every record a committed batch inserted or updated is one change (unchanged records are
+    /// none), and seqs grow in commit order: a reader that remembers the last seq it saw and
+    /// asks for the changes after it never skips one, even one committed by another server on
+    /// the same PostgreSQL database after the reader looked. A record changed twice appears
+    /// twice, at each of its seqs, both times with its current body (a reader applying changes
+    /// in order ends up with the current record either way). A change whose record is no longer
+    /// stored is left out (records are never deleted today; a future deletion must delete their
+    /// change rows in the same transaction, or a page could come back empty too early).
+    ///
+    /// To follow a store: read [`Store::last_change_seq`] first, then load what is stored, then
+    /// poll `changes_since(last, n)` (records loaded and changed meanwhile come again; applying
+    /// them twice does no harm), continuing after the last seq returned, until a page comes
+    /// back shorter than `limit`.
+    pub async fn changes_since(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, Record)>, StorageError> {
+        dispatch!(&self.engine, db => db.changes_since(after_seq, limit).await)
+    }
+
+    /// The seq of the newest change, 0 when there is none.
+    pub async fn last_change_seq(&self) -> Result<i64, StorageError> {
+        dispatch!(&self.engine, db => db.last_change_seq().await)
+    }
+
     /// Set a setting and record the change: in one transaction, `value` becomes the current
     /// value (what [`Store::setting`] reads) and is appended to the key's history as the next
     /// version (1 for the first versioned write, then one more than the last), with who
@@ -369,7 +409,8 @@ impl Store {
 impl Batch {
     /// Upsert by (kind, id): a new id is inserted; a stored id with a different body is updated;
     /// an identical one is left untouched. Records are taken in order, so when one kind and id
-    /// comes twice the later record wins.
+    /// comes twice the later record wins. Every record inserted or updated becomes a change in
+    /// the feed ([`Store::changes_since`]) when the batch commits.
     pub async fn upsert(&mut self, records: &[Record]) -> Result<UpsertCounts, StorageError> {
         match &mut self.engine {
             BatchEngine::Sqlite(b) => b.upsert(records).await,
@@ -415,6 +456,8 @@ mod tests {
         send(store.fingerprint());
         send(store.setting("k"));
         send(store.set_setting("k", "v"));
+        send(store.changes_since(0, 10));
+        send(store.last_change_seq());
         send(store.set_setting_versioned("k", "v", "a", 0));
         send(store.setting_history("k"));
         send(store.create_user(&NewUser::new("a", "admin", "h"), 0));

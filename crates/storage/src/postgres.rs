@@ -2,7 +2,7 @@
 //! written with `INSERT … SELECT * FROM UNNEST($1::text[], …)`: one statement shape per table
 //! whatever the row count, eight array parameters instead of eight per row.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Transaction};
 
 use crate::accounts::{self, ApiKeyRow, SessionRow, UserRow};
+use crate::changes::{self, ChangeRow};
 use crate::database::{Database, WriteBatch};
 use crate::rows::{self, COLUMNS, ON_CONFLICT_UPDATE, Row, RowSink};
 use crate::settings;
@@ -27,6 +28,8 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 const ROWS_PER_INSERT: usize = 1000;
 /// Ids per `WHERE id = ANY($1)` look-up.
 const IDS_PER_LOOKUP: usize = 5000;
+/// Change rows per `INSERT … UNNEST` statement at commit.
+const CHANGES_PER_INSERT: usize = 50_000;
 
 /// A CareKPI store in a PostgreSQL database (the schema is the connection's `search_path`; add
 /// `?options=-c%20search_path%3Dmyschema` to the URL to use another schema).
@@ -41,6 +44,9 @@ pub struct PostgresDatabase {
 pub struct PostgresBatch {
     tx: Transaction<'static, sqlx::Postgres>,
     location: Arc<str>,
+    /// The records written so far (inserted or updated), for the change feed: their change
+    /// rows are written at commit time (see `record_changes`).
+    changed: Vec<(RecordKind, Arc<str>)>,
 }
 
 impl PostgresDatabase {
@@ -101,6 +107,7 @@ impl Database for PostgresDatabase {
         Ok(PostgresBatch {
             tx,
             location: self.location.clone(),
+            changed: Vec::new(),
         })
     }
 
@@ -165,6 +172,50 @@ impl Database for PostgresDatabase {
         .await
         .map_err(self.error(format!("writing setting `{key}`")))?;
         Ok(())
+    }
+
+    async fn changes_since(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, Record)>, StorageError> {
+        let action = "reading changes";
+        // One snapshot: the changes and the records they name as of the same moment.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(self.error(action))?;
+        let rows: Vec<ChangeRow> = sqlx::query_as(changes::SELECT_CHANGES)
+            .bind(after_seq)
+            .bind(changes::limit(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(self.error(action))?;
+        let wanted = changes::ids_by_kind(&rows)
+            .map_err(|e| self.error(action)(sqlx::Error::Decode(e.into())))?;
+        let mut records = HashMap::with_capacity(rows.len());
+        for (kind, ids) in wanted {
+            let sql = format!("SELECT id, body FROM {} WHERE id = ANY($1)", kind.plural());
+            let stored: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(ids)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(self.error(action))?;
+            for (i, (id, body)) in stored.into_iter().enumerate() {
+                let record = rows::parse_body(kind, i, &id, &body, &self.location)?;
+                records.insert((kind, id), record);
+            }
+        }
+        tx.rollback().await.map_err(self.error(action))?;
+        Ok(changes::in_order(rows, &records))
+    }
+
+    async fn last_change_seq(&self) -> Result<i64, StorageError> {
+        sqlx::query_scalar(changes::LAST_SEQ)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.error("reading the last change"))
     }
 
     async fn set_setting_versioned(
@@ -478,7 +529,12 @@ impl WriteBatch for PostgresBatch {
         rows::upsert(self, records, &location).await
     }
 
-    async fn commit(self) -> Result<(), StorageError> {
+    async fn commit(mut self) -> Result<(), StorageError> {
+        if !self.changed.is_empty() {
+            record_changes(&mut self.tx, &self.changed)
+                .await
+                .map_err(|e| StorageError::database("recording changes", &self.location, e))?;
+        }
         self.tx
             .commit()
             .await
@@ -523,6 +579,8 @@ impl RowSink for PostgresBatch {
              $7::bigint[], $8::text[]){ON_CONFLICT_UPDATE}",
             kind.plural()
         );
+        self.changed
+            .extend(rows.iter().map(|row| (kind, Arc::clone(&row.id))));
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let columns = Columns::of(chunk);
             sqlx::query(AssertSqlSafe(sql.clone()))
@@ -539,6 +597,35 @@ impl RowSink for PostgresBatch {
         }
         Ok(())
     }
+}
+
+/// Write the change rows of a batch, right before its `COMMIT`: take the change feed's advisory
+/// lock, which PostgreSQL releases only once the commit is visible, then draw the seqs. Batches
+/// thus draw seqs in commit order, and a reader that saw seq `n` committed has seen every seq
+/// below it committed too. The lock is held only for this insert and the commit.
+async fn record_changes(
+    tx: &mut Transaction<'static, sqlx::Postgres>,
+    changed: &[(RecordKind, Arc<str>)],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(changes::LOCK_KEY)
+        .execute(&mut **tx)
+        .await?;
+    let at_ms = changes::now_ms();
+    for chunk in changed.chunks(CHANGES_PER_INSERT) {
+        let kinds: Vec<&str> = chunk.iter().map(|(kind, _)| kind.as_str()).collect();
+        let ids: Vec<&str> = chunk.iter().map(|(_, id)| &**id).collect();
+        sqlx::query(
+            "INSERT INTO changes (kind, record_id, at_ms) \
+             SELECT kind, record_id, $3 FROM UNNEST($1::text[], $2::text[]) AS c(kind, record_id)",
+        )
+        .bind(kinds)
+        .bind(ids)
+        .bind(at_ms)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Rows turned into one array per column, for `UNNEST`.

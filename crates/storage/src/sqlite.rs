@@ -2,7 +2,7 @@
 //! connection per write transaction (`BEGIN IMMEDIATE`, so writers queue on the busy timeout
 //! instead of failing on a lock upgrade).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -16,6 +16,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Transaction};
 
 use crate::accounts::{self, ApiKeyRow, SessionRow, UserRow};
+use crate::changes::{self, ChangeRow};
 use crate::database::{Database, WriteBatch};
 use crate::rows::{self, COLUMN_COUNT, COLUMNS, ON_CONFLICT_UPDATE, Row, RowSink};
 use crate::settings;
@@ -237,6 +238,50 @@ impl Database for SqliteDatabase {
         .await
         .map_err(self.error(format!("writing setting `{key}`")))?;
         Ok(())
+    }
+
+    async fn changes_since(
+        &self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, Record)>, StorageError> {
+        let action = "reading changes";
+        // One read transaction: the changes and the records they name from one snapshot.
+        let mut tx = self.pool.begin().await.map_err(self.error(action))?;
+        let rows: Vec<ChangeRow> = sqlx::query_as(changes::SELECT_CHANGES)
+            .bind(after_seq)
+            .bind(changes::limit(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(self.error(action))?;
+        let wanted = changes::ids_by_kind(&rows)
+            .map_err(|e| self.error(action)(sqlx::Error::Decode(e.into())))?;
+        let mut records = HashMap::with_capacity(rows.len());
+        for (kind, ids) in wanted {
+            let sql = format!(
+                "SELECT id, body FROM {} WHERE id IN (SELECT value FROM json_each($1))",
+                kind.plural()
+            );
+            let ids = serde_json::to_string(&ids).expect("a list of text serialises");
+            let stored: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(ids)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(self.error(action))?;
+            for (i, (id, body)) in stored.into_iter().enumerate() {
+                let record = rows::parse_body(kind, i, &id, &body, &self.location)?;
+                records.insert((kind, id), record);
+            }
+        }
+        tx.rollback().await.map_err(self.error(action))?;
+        Ok(changes::in_order(rows, &records))
+    }
+
+    async fn last_change_seq(&self) -> Result<i64, StorageError> {
+        sqlx::query_scalar(changes::LAST_SEQ)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.error("reading the last change"))
     }
 
     async fn set_setting_versioned(
@@ -604,6 +649,7 @@ impl RowSink for SqliteBatch {
     }
 
     async fn write(&mut self, kind: RecordKind, rows: Vec<Row>) -> Result<(), sqlx::Error> {
+        let at_ms = changes::now_ms();
         let mut rest: &[Row] = &rows;
         for size in rows::statement_sizes(rows.len(), ROWS_PER_INSERT) {
             let (statement, after) = rest.split_at(size);
@@ -627,6 +673,19 @@ impl RowSink for SqliteBatch {
                     .bind(Arc::clone(&row.body));
             }
             query.execute(&mut *self.tx).await?;
+            // The change rows of the same records, numbered as written: SQLite has one writer
+            // at a time (`BEGIN IMMEDIATE`), so numbering order is commit order.
+            let sql = format!(
+                "INSERT INTO changes (kind, record_id, at_ms) VALUES {}",
+                change_placeholders(size)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql))
+                .bind(kind.as_str())
+                .bind(at_ms);
+            for row in statement {
+                query = query.bind(Arc::clone(&row.id));
+            }
+            query.execute(&mut *self.tx).await?;
         }
         // Binding shares the text with SQLite's worker thread; the rows are dropped on the next
         // write or at the end of the batch, by then certainly after the worker dropped its
@@ -645,4 +704,13 @@ fn placeholders(n: usize, width: usize) -> String {
         format!("({})", vec!["?"; width].join(","))
     };
     vec![tuple; n].join(",")
+}
+
+/// `n` change rows binding the kind (`?1`), the time (`?2`) and one id each:
+/// `(?1,?3,?2),(?1,?4,?2)`.
+fn change_placeholders(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("(?1,?{},?2)", i + 3))
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod behaviour;
+mod changes;
 mod sqlite;
 mod support;
 mod synthetic;
