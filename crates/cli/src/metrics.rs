@@ -211,6 +211,39 @@ with a breakdown:
 a spreadsheet with number formats, and the query on a second sheet.
 ";
 
+const DRILL_DOWN: &str = "\
+Every figure can be opened to the records behind it (the metric API's drill-down; in the engine,
+`Engine::drill_down`). A drill-down names the figure the way a result shows it: the query's period,
+filters and group-by, one metric with its options, and the row's group keys exactly as the result
+gives them (`[\"hcm-support\", \"2026-W12\"]`; `null` for records without a value). It answers
+with:
+
+- `n`: how many items are behind the figure — always the figure's `n`;
+- `subsets`: the size of each of the metric's named subsets (`met` and `breached` for
+  `sla_compliance`, `promoters`, `passives` and `detractors` for `nps` …); a subset's size is that
+  part's count, so `|met| / n × 100` is the SLA compliance;
+- `records`: one page (`offset`, `limit`; at most 10,000 per page, 100 by default) of the items,
+  each `{kind, id, at}`: the record kind (`case`, `call`, `chat`, `survey`, `customer`, `agent`
+  …), its id, and the instant it counts at in the figure. Asked with a `subset`, the page and
+  `total` cover that subset only.
+
+Each metric below says what its drill-down lists (**Drill-down**). Where the figure counts events
+of a record, the record is listed once per event (`avg_response_time`: each exchange, as its case
+or chat at the reply; `transactions_per_day`: each reply, as its case); `daily_completion_rate`
+lists agent-days (the agent at the start of each local day). Most subsets are parts of the items;
+a few are the figure's numerator where that is not a part of them (`churned`, `active_at_end`,
+`acquired`, `complaints`, complaint resolution's `resolved`), as each says.
+
+**Order.** By `at`, then record kind (in the data model's order), then id; items without an
+instant (the customers and agents of a population) come last, by kind and id. Pages are stable
+while the data does not change, whatever order the records arrived in.
+
+**Cells without records.** Keys that no record has (an unknown team, a day without calls) give
+`n = 0` and no records, like the figure. A wrong number of keys, or a day, week or month that is
+not one of the period's, is an error, as are an unknown subset (the message lists the metric's
+subsets) and a page larger than 10,000.
+";
+
 /// The user documentation of the metrics, generated from the catalogue and the module docs.
 pub fn markdown() -> String {
     let catalogue = carekpi_engine::catalogue();
@@ -230,6 +263,7 @@ pub fn markdown() -> String {
         catalogue.len()
     ));
     md.push_str("- [Conventions](#conventions)\n- [Results](#results)\n");
+    md.push_str("- [Drill-down](#drill-down)\n");
     md.push_str("- [Customer experience](#customer-experience)\n");
     md.push_str("- [Operations and agent performance](#operations-and-agent-performance)\n");
     md.push_str("- [Each metric](#each-metric)\n");
@@ -238,6 +272,8 @@ pub fn markdown() -> String {
     md.push_str(CONVENTIONS);
     md.push_str("\n## Results\n\n");
     md.push_str(RESULT_SHAPE);
+    md.push_str("\n## Drill-down\n\n");
+    md.push_str(DRILL_DOWN);
     for (category, title) in [
         (Category::CustomerExperience, "Customer experience"),
         (Category::Operations, "Operations and agent performance"),
@@ -338,12 +374,37 @@ fn metric_section(m: &Metric) -> String {
             m.id, o.key
         ));
     }
+    s.push_str(&drill_text(m));
     // A worked example, when the catalogue entry carries one (a field `example`).
     if let Ok(serde_json::Value::Object(entry)) = serde_json::to_value(m)
         && let Some(serde_json::Value::String(example)) = entry.get("example")
         && !example.trim().is_empty()
     {
         s.push_str(&format!("\n**Example.** {}\n", example.trim()));
+    }
+    s
+}
+
+/// What the metric's drill-down lists, and its subsets.
+fn drill_text(m: &Metric) -> String {
+    let kinds: Vec<String> = m
+        .drill
+        .records
+        .iter()
+        .map(|k| format!("`{}`", k.as_str()))
+        .collect();
+    let mut s = format!(
+        "\n**Drill-down** lists {}: each item is {}.",
+        kinds.join(", "),
+        one_line(m.drill.item)
+    );
+    if m.drill.subsets.is_empty() {
+        s.push_str(" No subsets.\n");
+    } else {
+        s.push_str(" Subsets:\n\n");
+        for x in m.drill.subsets {
+            s.push_str(&format!("- `{}`: {}\n", x.name, one_line(x.doc)));
+        }
     }
     s
 }
@@ -391,5 +452,10 @@ mod tests {
             "implementation notes left out"
         );
         assert!(!md.contains("](crate::"), "no rustdoc paths");
+        assert!(md.contains("\n## Drill-down\n"), "the drill-down section");
+        assert!(
+            md.contains("`sla_compliance`") && md.contains("- `breached`: one breached\n"),
+            "each metric's drill-down and subsets"
+        );
     }
 }
