@@ -272,16 +272,7 @@ async fn add_holidays(
             )
         }));
     };
-    let mut added = Vec::new();
-    let mut already = 0;
-    for h in holidays {
-        if target.holidays.contains(&h) {
-            already += 1;
-        } else {
-            target.holidays.push(h.clone());
-            added.push(h);
-        }
-    }
+    let (added, already) = target.add_holidays(holidays);
     if !added.is_empty() {
         account::save(store, &account.config).await?;
     }

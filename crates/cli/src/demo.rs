@@ -29,6 +29,12 @@ pub struct DemoArgs {
     /// Print the outcome as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Then serve the API on the loaded data (creating an `admin` login with a generated
+    /// password, printed once, when the store has no users yet).
+    #[arg(long, conflicts_with = "out")]
+    pub serve: bool,
+    #[command(flatten)]
+    pub server: crate::serve::ServeArgs,
 }
 
 pub async fn run(db: &str, args: DemoArgs) -> Result<(), Failure> {
@@ -109,6 +115,14 @@ pub async fn run(db: &str, args: DemoArgs) -> Result<(), Failure> {
     crate::import::report(crate::import::DEMO_DATA, &outcome, args.json);
     if !args.json {
         crate::summary::print(&store, db).await?;
+    }
+    if args.serve {
+        let first_admin = crate::serve::ensure_an_admin(&store).await;
+        store.close().await;
+        if let Some((name, password)) = first_admin? {
+            println!("Log in as `{name}` with the password {password} (shown once).");
+        }
+        return crate::serve::serve(args.server.options(db)).await;
     }
     store.close().await;
     Ok(())

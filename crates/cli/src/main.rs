@@ -12,6 +12,7 @@ mod metrics;
 mod output;
 mod pipeline;
 mod report;
+mod serve;
 mod staffing;
 mod summary;
 
@@ -66,6 +67,11 @@ enum Command {
     /// The account's configuration: time zone, schedules and holidays, SLA policies, thresholds.
     #[command(subcommand)]
     Config(configure::ConfigCommand),
+    /// Serve the HTTP API (and, later, the web UI).
+    Serve(serve::ServeArgs),
+    /// Users of the web UI and API.
+    #[command(subcommand)]
+    User(serve::UserCommand),
     /// Measure performance on generated data.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -108,6 +114,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Metrics(args) => metrics::run(args),
         Command::Export(command) => export::run(&cli.db, command).await,
         Command::Config(command) => configure::run(&cli.db, command).await,
+        Command::Serve(args) => serve::run(&cli.db, args).await,
+        Command::User(command) => serve::user(&cli.db, command).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Staffing(args) => staffing::run(&cli.db, args).await,
     }

@@ -432,6 +432,24 @@ pub struct ScheduleConfig {
     pub holidays: Vec<Holiday>,
 }
 
+impl ScheduleConfig {
+    /// Add `holidays`, keeping those already listed as they are; returns the ones added and how
+    /// many were already there.
+    pub fn add_holidays(&mut self, holidays: Vec<Holiday>) -> (Vec<Holiday>, usize) {
+        let mut added = Vec::new();
+        let mut already = 0;
+        for h in holidays {
+            if self.holidays.contains(&h) || added.contains(&h) {
+                already += 1;
+            } else {
+                added.push(h);
+            }
+        }
+        self.holidays.extend(added.iter().cloned());
+        (added, already)
+    }
+}
+
 /// One version of the weekly hours.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,7 @@
+//! The real server on a free port, on SQLite and on PostgreSQL, spoken to over HTTP.
+
+mod cluster;
+mod config;
+mod ingest;
+mod roles;
+mod support;
