@@ -55,7 +55,7 @@ pub async fn serve(options: ServerOptions) -> Result<(), Failure> {
     eprintln!("carekpi serve: loading the records …");
     let server = carekpi_server::start(options)
         .await
-        .map_err(|e| Failure::database(e))?;
+        .map_err(Failure::database)?;
     let counts = server.state.engine().counts();
     let total: usize = counts.values().sum();
     println!(
@@ -66,7 +66,7 @@ pub async fn serve(options: ServerOptions) -> Result<(), Failure> {
     );
     shutdown_signal().await;
     eprintln!("carekpi serve: stopping (finishing requests in flight) …");
-    server.shutdown().await.map_err(|e| Failure::database(e))
+    server.shutdown().await.map_err(Failure::database)
 }
 
 async fn shutdown_signal() {

@@ -14,7 +14,8 @@ pub struct ApiError {
     /// A stable machine code: `invalid_records`, `unauthenticated`, `forbidden` …
     pub code: &'static str,
     pub message: String,
-    pub details: Value,
+    /// Boxed: keeps `Result<_, ApiError>` small.
+    pub details: Box<Value>,
     /// Seconds to wait before retrying (429).
     pub retry_after: Option<u64>,
 }
@@ -37,13 +38,13 @@ impl ApiError {
             status,
             code,
             message: message.into(),
-            details: Value::Null,
+            details: Box::new(Value::Null),
             retry_after: None,
         }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = details;
+        self.details = Box::new(details);
         self
     }
 
@@ -134,7 +135,7 @@ impl IntoResponse for ApiError {
         let body = json!({
             "error": self.code,
             "message": self.message,
-            "details": self.details,
+            "details": *self.details,
         });
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after

@@ -167,7 +167,9 @@ pub async fn serve(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take()
-        .ok_or_else(|| ServerError::Serve(std::io::Error::other("the server state is already serving")))?;
+        .ok_or_else(|| {
+            ServerError::Serve(std::io::Error::other("the server state is already serving"))
+        })?;
     let writer = tokio::spawn(state.clone().run_writer(jobs));
     let app = routes::router(state.clone());
     let result = axum::serve(

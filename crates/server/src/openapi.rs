@@ -15,7 +15,7 @@ use crate::routes::{config, health, metrics, records, session, users};
         health::health, health::ready,
         session::login, session::logout, session::me,
         records::ingest, records::import, records::case_webhook,
-        metrics::catalogue, metrics::query_post, metrics::query_get,
+        metrics::catalogue, metrics::query_post, metrics::query_get, metrics::drill,
         config::get_config, config::put_config, config::patch_config, config::history,
         config::put_schedule, config::delete_schedule, config::import_holidays,
         users::list, users::create, users::update, users::list_keys, users::create_key, users::revoke_key,
@@ -94,7 +94,10 @@ impl Modify for CommonErrors {
                 ];
                 if !public {
                     common.push(("401", "Not authenticated: log in or send an API key"));
-                    common.push(("403", "Not allowed for this role or key scope (or CSRF token missing)"));
+                    common.push((
+                        "403",
+                        "Not allowed for this role or key scope (or CSRF token missing)",
+                    ));
                     common.push(("404", "No such resource"));
                     common.push(("422", "Well-formed but invalid"));
                 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Query, State};
+use carekpi_engine::drill::{DEFAULT_LIMIT, DrillDown};
 use carekpi_engine::{Dimension, Filters, MetricQuery, MetricSpec, QueryError};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -84,10 +85,7 @@ fn list(text: &Option<String>) -> BTreeSet<String> {
         .collect()
 }
 
-fn vocab<T: std::str::FromStr>(field: &str, text: &Option<String>) -> ApiResult<BTreeSet<T>>
-where
-    T: Ord,
-{
+fn vocab<T: std::str::FromStr + Ord>(field: &str, text: &Option<String>) -> ApiResult<BTreeSet<T>> {
     list(text)
         .into_iter()
         .map(|s| {
@@ -277,6 +275,76 @@ pub fn query_error(e: QueryError) -> ApiError {
         QueryError::RepeatedDimension(_)
         | QueryError::TooManyBuckets { .. }
         | QueryError::TooManyGroups => "group_by",
+        QueryError::UnknownSubset { .. } => "subset",
+        QueryError::BadCell(_) => "keys",
+        QueryError::PageTooLarge { .. } => "limit",
     };
     field_error(field, e)
+}
+
+/// The records behind one figure.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrillRequest {
+    /// One metric as text, e.g. `sla_compliance` or `frt(hours=calendar)`.
+    pub metric: String,
+    /// The query's period: dates (the account's time zone) or RFC 3339 instants.
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub filters: Filters,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub group_by: Vec<Dimension>,
+    /// The row's keys, one per `group_by` dimension, as the query result gives them.
+    #[serde(default)]
+    pub keys: Vec<Option<String>>,
+    /// One of the metric's subsets (`breached`, `detractors` …; the catalogue lists them).
+    pub subset: Option<String>,
+    #[serde(default)]
+    pub offset: usize,
+    /// Items per page (default 100, at most 10,000; 0: only the counts).
+    pub limit: Option<usize>,
+    #[schema(value_type = Option<String>)]
+    pub now: Option<Timestamp>,
+}
+
+/// Drill down: the records behind a figure (e.g. the cases that breached SLA in week 12),
+/// paged, with the size of each of the metric's subsets.
+#[utoipa::path(post, path = "/api/drill", tag = "metrics", request_body = DrillRequest,
+    responses(
+        (status = 200, description = "{n, subsets: [{name, total}], total, offset, limit, records: [{kind, id, at}]}", body = Object),
+        (status = 400, description = "Unknown metric, subset, cell keys, or too large a page", body = crate::error::ErrorBody),
+        (status = 403, description = "Asking for records the caller may not see", body = crate::error::ErrorBody)),
+    security(("session" = []), ("api_key" = [])))]
+pub async fn drill(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Result<Json<DrillRequest>, axum::extract::rejection::JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let Json(mut r) = body?;
+    caller.scope_filters(&mut r.filters)?;
+    let metric: MetricSpec = r.metric.parse().map_err(|e| field_error("metric", e))?;
+    let now = r.now.unwrap_or_else(Timestamp::now);
+    let result = tokio::task::spawn_blocking(move || {
+        let engine = state.engine();
+        let tz = engine.time_zone().clone();
+        let request = DrillDown {
+            metric,
+            from: bound("from", &r.from, &tz)?,
+            to: bound("to", &r.to, &tz)?,
+            filters: r.filters,
+            group_by: r.group_by,
+            keys: r.keys,
+            subset: r.subset,
+            offset: r.offset,
+            limit: r.limit.unwrap_or(DEFAULT_LIMIT),
+        };
+        let result = engine.drill_down(&request, now).map_err(query_error)?;
+        serde_json::to_value(result).map_err(|e| ApiError::internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    Ok(Json(result))
 }

@@ -43,6 +43,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/query",
             get(metrics::query_get).post(metrics::query_post),
         )
+        .route("/api/drill", post(metrics::drill))
         .route(
             "/api/config",
             get(config::get_config)

@@ -64,7 +64,7 @@ async fn configuration_changes_are_versioned_and_apply() {
     assert_eq!(history.len(), 3);
     assert_eq!(history[0]["version"], 3);
     assert_eq!(history[2]["actor"], "user:admin");
-    assert_eq!(history[2]["config"]["csat"]["satisfied_from"], 5);
+    assert_eq!(history[2]["config"]["csat"]["satisfied_from"], 5.0);
     assert_eq!(
         admin.get("/api/config").await.body["config"]["schedules"]["vn-office"]["holidays"][0]["name"],
         "Reunification Day"

@@ -74,6 +74,26 @@ fn expected(caller: &str) -> Vec<bool> {
     }
 }
 
+async fn key(admin: &Client, base: &str, scopes: Value) -> Client {
+    let a = admin
+        .post("/api/keys", json!({"name": "test", "scopes": scopes}))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    Client::with_key(base, a.body["token"].as_str().unwrap())
+}
+
+/// The agents of a CSAT-by-agent query, as the client sees it.
+async fn agents(c: &Client) -> Vec<String> {
+    let a = c.get(&march("csat", "agent")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    a.body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["agent"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn role_matrix() {
     let server = TestServer::start(Db::sqlite()).await;
@@ -89,16 +109,6 @@ async fn role_matrix() {
         add_user(&store, "vy", "viewer", None, &[]).await;
         store.close().await;
     }
-    let key = |scopes: Value| {
-        let admin = &admin;
-        async move {
-            let a = admin
-                .post("/api/keys", json!({"name": "test", "scopes": scopes}))
-                .await;
-            assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
-            Client::with_key(&server.base, a.body["token"].as_str().unwrap())
-        }
-    };
     let callers = vec![
         ("admin", server.admin().await),
         (
@@ -113,8 +123,11 @@ async fn role_matrix() {
             "viewer",
             Client::login(&server.base, "vy", "vy-password-1").await,
         ),
-        ("ingest key", key(json!(["ingest"])).await),
-        ("read key", key(json!(["read"])).await),
+        (
+            "ingest key",
+            key(&admin, &server.base, json!(["ingest"])).await,
+        ),
+        ("read key", key(&admin, &server.base, json!(["read"])).await),
     ];
     let mut failures = Vec::new();
     for (who, client) in &callers {
@@ -138,19 +151,6 @@ async fn role_matrix() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // What each sees: the agent only their own figures, the manager only their team's agents.
-    let agents = |c: &Client| {
-        let c = c;
-        async move {
-            let a = c.get(&march("csat", "agent")).await;
-            assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-            a.body["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r["agent"].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        }
-    };
     assert_eq!(agents(&callers[2].1).await, ["a-lan"]);
     assert_eq!(agents(&callers[1].1).await, ["a-lan", "a-minh"]);
     assert_eq!(agents(&callers[3].1).await, ["a-hoa", "a-lan", "a-minh"]);
