@@ -15,6 +15,12 @@
 //! - **AHT per slot**: talk + hold + wrap of the answered contacts with a handle time, averaged
 //!   in the slot when it has at least [`MIN_AHT_SAMPLE`] of them, else the period's average
 //!   (one long call in a quiet slot would otherwise decide its staffing).
+//!
+//! [`plan`] answers a staffing question for every slot of the pattern: [`Engine::staffing_plan`].
+
+pub mod plan;
+
+pub use plan::{PlanError, PlanRequest, StaffingPlan};
 
 use carekpi_domain::records::vocab::{Channel, Outcome};
 use carekpi_domain::staffing::{StaffingError, Workload};

@@ -18,15 +18,22 @@
 //! time agents are not available for contacts (breaks, training, absence) — to give the heads to
 //! schedule: ⌈m / (1 − shrinkage)⌉.
 //!
+//! [`Question`] asks either of an interval (so the command line and the API answer the same
+//! way), and [`parse_seconds`] and [`PercentRange`] read durations and percentages as they are
+//! given.
+//!
 //! Probabilities and shares are fractions in [0, 1]; times are seconds. Nothing here raises A to
 //! the m-th power or computes m!: see [`erlang_c`] and [`erlang_a`] for the numerics.
 
 pub mod erlang_a;
 pub mod erlang_c;
+pub mod question;
 #[cfg(test)]
 mod simulation;
 #[cfg(test)]
 mod tests;
+
+pub use question::{Answer, Ask, PercentRange, Question, parse_seconds};
 
 /// The most agents a computation takes (every computation is O(agents)).
 pub const MAX_AGENTS: u32 = 1_000_000;
@@ -169,6 +176,14 @@ pub enum Model {
 }
 
 impl Model {
+    /// `erlang_c` or `erlang_a`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Model::ErlangC => "erlang_c",
+            Model::ErlangA { .. } => "erlang_a",
+        }
+    }
+
     fn check(self) -> Result<(), StaffingError> {
         match self {
             Model::ErlangC => Ok(()),

@@ -341,3 +341,104 @@ proptest! {
         }
     }
 }
+
+/// A [`Question`] answers as [`predict`] and [`required_agents`] do, on the Call Centre Helper
+/// worked example (100 calls per 30 minutes, AHT 180 s: 14 agents give 17.41 % waiting, 88.8 %
+/// within 20 s, ASA 7.8 s, occupancy 71.4 %; 80 % in 20 s with 85 % maximum occupancy and 30 %
+/// shrinkage needs 14 agents, 20 to schedule).
+#[test]
+fn a_question_answers_with_agents_or_for_a_target() {
+    let w = Workload::new(100.0, 1800.0, 180.0).unwrap();
+    let with_14 = Question::new(Model::ErlangC, 20.0, Ask::Agents(14));
+    let a = with_14.answer(&w).unwrap();
+    assert_eq!(a.prediction, predict(&w, 14, 20.0, Model::ErlangC).unwrap());
+    assert_eq!((a.scheduled, a.limited_by), (None, None));
+    close(
+        a.prediction.probability_of_waiting,
+        0.1741,
+        0.00005,
+        "P(wait)",
+    );
+    close(a.prediction.service_level, 0.888, 0.0005, "service level");
+    close(a.prediction.asa_s, 7.8, 0.05, "ASA");
+    close(a.prediction.occupancy, 0.714, 0.0005, "occupancy");
+    assert_eq!(
+        (with_14.agents(), with_14.target(), with_14.patience_s()),
+        (Some(14), None, None)
+    );
+
+    // The target's own threshold is replaced by the question's.
+    let target = Target {
+        service_level: 0.8,
+        answer_within_s: 999.0,
+        max_occupancy: Some(0.85),
+        shrinkage: 0.3,
+    };
+    let q = Question::new(Model::ErlangC, 20.0, Ask::Target(target));
+    assert_eq!(q.target().unwrap().answer_within_s, 20.0);
+    let a = q.answer(&w).unwrap();
+    let r = required_agents(
+        &w,
+        &Target {
+            answer_within_s: 20.0,
+            ..target
+        },
+        Model::ErlangC,
+    )
+    .unwrap();
+    assert_eq!((a.prediction.agents, a.scheduled), (14, Some(20)));
+    assert_eq!(a.prediction, r.prediction);
+    assert_eq!(a.limited_by, Some(Limit::ServiceLevel));
+    assert_eq!(q.agents(), None);
+
+    // Errors are the computations' own.
+    let unstable = Question::new(Model::ErlangC, 20.0, Ask::Agents(10)).answer(&w);
+    assert!(matches!(
+        unstable,
+        Err(StaffingError::Unstable { minimum: 11, .. })
+    ));
+    let a = Question::new(Model::ErlangA { patience_s: 0.0 }, 20.0, Ask::Agents(12)).answer(&w);
+    assert!(matches!(
+        a,
+        Err(StaffingError::Invalid {
+            field: "patience_s",
+            ..
+        })
+    ));
+    assert_eq!(Model::ErlangA { patience_s: 1.0 }.as_str(), "erlang_a");
+}
+
+#[test]
+fn durations_and_percentages_as_given() {
+    assert_eq!(parse_seconds("180s"), Ok(180.0));
+    assert_eq!(parse_seconds("180"), Ok(180.0));
+    assert_eq!(parse_seconds("3m"), Ok(180.0));
+    assert_eq!(parse_seconds("30m"), Ok(1800.0));
+    assert_eq!(parse_seconds("1h"), Ok(3600.0));
+    assert_eq!(parse_seconds("4m 30s"), Ok(270.0));
+    assert_eq!(parse_seconds("PT30M"), Ok(1800.0));
+    assert_eq!(parse_seconds(" 2.5 "), Ok(2.5));
+    assert!(
+        parse_seconds("soon")
+            .unwrap_err()
+            .contains("not a duration")
+    );
+
+    assert_eq!(PercentRange::SERVICE_LEVEL.share(80.0), Ok(0.8));
+    assert_eq!(
+        PercentRange::SERVICE_LEVEL.share(100.0),
+        Err("must be a percentage above 0 and below 100".to_string())
+    );
+    assert!(PercentRange::SERVICE_LEVEL.share(0.0).is_err());
+    assert!(PercentRange::SERVICE_LEVEL.share(f64::NAN).is_err());
+    assert_eq!(PercentRange::MAX_OCCUPANCY.share(100.0), Ok(1.0));
+    assert_eq!(
+        PercentRange::MAX_OCCUPANCY.share(0.0),
+        Err("must be a percentage above 0 and at most 100".to_string())
+    );
+    assert_eq!(PercentRange::SHRINKAGE.share(0.0), Ok(0.0));
+    assert_eq!(
+        PercentRange::SHRINKAGE.share(100.0),
+        Err("must be a percentage at least 0 and below 100".to_string())
+    );
+}
