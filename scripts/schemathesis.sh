@@ -8,7 +8,8 @@
 # Builds carekpi (release), loads a small demo dataset into a temporary SQLite file, creates an
 # API key with both scopes and an admin session, starts `carekpi serve` on a free port, and runs
 # schemathesis twice: once with the key (ingest, read) and once with the admin's session cookie
-# and CSRF token (every route, admin ones included). Schemathesis is installed into
+# and CSRF token (every route, admin ones included, but for logout and changing a user: either
+# would end the session the run uses; the key run covers them). Schemathesis is installed into
 # scripts/.venv (created when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ if [ ! -x "$VENV/bin/st" ]; then
   "$VENV/bin/pip" install --quiet schemathesis
 fi
 cargo build --release --quiet -p carekpi
-BIN=target/release/carekpi
+BIN="${CARGO_TARGET_DIR:-target}/release/carekpi"
 WORK=$(mktemp -d)
 DB="$WORK/carekpi.db"
 cleanup() { [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"; }
@@ -48,6 +49,6 @@ echo "== schemathesis with an API key (ingest, read)"
 echo "== schemathesis as an admin (session cookie and CSRF token)"
 "$VENV/bin/st" run "$BASE/api/openapi.json" --checks "$CHECKS" \
   --max-examples "$MAX_EXAMPLES" -H "Cookie: carekpi_session=$COOKIE" -H "X-CSRF-Token: $CSRF" \
-  --exclude-path /api/logout || status=1
+  --exclude-path /api/logout --exclude-path '/api/users/{id}' || status=1
 if grep -qi panick "$WORK/server.log"; then echo "the server panicked:"; cat "$WORK/server.log"; status=1; fi
 exit $status

@@ -27,8 +27,9 @@ pub struct ErrorBody {
     pub error: String,
     /// What went wrong, for a person.
     pub message: String,
-    /// Structured details, e.g. the rejected records with their field and reason.
-    #[schema(value_type = Object)]
+    /// Structured details, e.g. the rejected records with their field and reason; null when
+    /// there are none.
+    #[schema(value_type = Option<Object>)]
     pub details: Value,
 }
 
@@ -156,23 +157,16 @@ impl From<carekpi_storage::StorageError> for ApiError {
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
-        let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "too_large"
-        } else if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            "unsupported_media_type"
-        } else {
-            "bad_request"
-        };
-        ApiError::new(
-            if status.is_client_error() {
-                status
-            } else {
-                StatusCode::BAD_REQUEST
-            },
-            code,
-            e.body_text(),
-        )
+        // A body of the wrong shape is a malformed request (400) like a body that is not JSON.
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(e.body_text()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                e.body_text(),
+            ),
+            _ => ApiError::bad_request(e.body_text()),
+        }
     }
 }
 
