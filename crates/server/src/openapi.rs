@@ -6,6 +6,7 @@ use axum::response::Html;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::routes::staffing;
 use crate::routes::{config, health, metrics, records, session, users};
 
 #[derive(OpenApi)]
@@ -19,6 +20,7 @@ use crate::routes::{config, health, metrics, records, session, users};
         config::get_config, config::put_config, config::patch_config, config::history,
         config::put_schedule, config::delete_schedule, config::import_holidays,
         users::list, users::create, users::update, users::list_keys, users::create_key, users::revoke_key,
+        staffing::interval, staffing::week,
     ),
     components(schemas(crate::error::ErrorBody)),
     modifiers(&Security, &CommonErrors),
@@ -29,6 +31,7 @@ use crate::routes::{config, health, metrics, records, session, users};
         (name = "metrics", description = "The catalogue and metric queries"),
         (name = "config", description = "The account's configuration, versioned"),
         (name = "users", description = "Users and API keys (admins)"),
+        (name = "staffing", description = "Agents needed and service level forecasts (Erlang C and Erlang A): one interval, or the average week of the stored contacts"),
     )
 )]
 pub struct ApiDoc;

@@ -5,6 +5,7 @@ pub mod health;
 pub mod metrics;
 pub mod records;
 pub mod session;
+pub mod staffing;
 pub mod users;
 
 use std::sync::Arc;
@@ -44,6 +45,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(metrics::query_get).post(metrics::query_post),
         )
         .route("/api/drill", post(metrics::drill))
+        .route("/api/staffing", get(staffing::interval))
+        .route("/api/staffing/week", get(staffing::week))
         .route(
             "/api/config",
             get(config::get_config)

@@ -4,4 +4,5 @@ mod cluster;
 mod config;
 mod ingest;
 mod roles;
+mod staffing;
 mod support;
