@@ -143,7 +143,6 @@ impl AppState {
     }
 
     async fn commit_group(&self, group: &[WriteJob]) -> ApiResult<Vec<UpsertCounts>> {
-        let before = self.store.last_change_seq().await?;
         let mut batch = self.store.begin().await?;
         let mut counts = Vec::with_capacity(group.len());
         for job in group {
@@ -164,11 +163,15 @@ impl AppState {
                 }
             }
         }
-        // Our own changes are in the feed now; skip them when nothing else came between.
-        let after = self.store.last_change_seq().await?;
+        // Our own changes are in the feed now: when the feed holds nothing but them past what the
+        // engine holds, skip them (otherwise the poller applies them again with the others').
         let ours: u64 = counts.iter().map(|c| c.inserted + c.updated).sum();
-        if self.applied_seq.load(Ordering::SeqCst) == before && after == before + ours as i64 {
-            self.applied_seq.store(after, Ordering::SeqCst);
+        if ours > 0 {
+            let after = self.store.last_change_seq().await?;
+            let applied = self.applied_seq.load(Ordering::SeqCst);
+            if after == applied + ours as i64 {
+                self.applied_seq.store(after, Ordering::SeqCst);
+            }
         }
         Ok(counts)
     }

@@ -55,6 +55,7 @@ pub struct QueryRequest {
 
 /// The same query as URL parameters (a shareable link).
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueryParams {
     /// Comma-separated metrics: `csat,frt(hours=calendar)`, or `all`.

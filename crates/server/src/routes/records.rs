@@ -25,6 +25,7 @@ use crate::error::{ApiError, ApiResult, rejected_json};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IngestParams {
     /// true (default): all or nothing. false: store the valid records, return the rejected ones.
@@ -207,6 +208,7 @@ pub async fn case_webhook(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
     /// `jsonl` or `csv`.
