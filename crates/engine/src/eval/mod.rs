@@ -1262,39 +1262,6 @@ fn rank(p: f64, n: usize) -> usize {
     (p * n as f64 / 100.0).ceil().clamp(1.0, n as f64) as usize
 }
 
-#[cfg(test)]
-mod rank_tests {
-    use super::rank;
-
-    #[test]
-    fn nearest_rank_of_whole_percentiles() {
-        // By hand, ⌈p × n / 100⌉ on whole numbers:
-        // p90 of 30: ⌈2700 / 100⌉ = 27; p50 of 7: ⌈350 / 100⌉ = ⌈3.5⌉ = 4; p90 of 10: ⌈900 / 100⌉ = 9.
-        assert_eq!(rank(90.0, 30), 27);
-        assert_eq!(rank(50.0, 7), 4);
-        assert_eq!(rank(90.0, 10), 9);
-        // p50 of 10: 5; p90 of 11: ⌈9.9⌉ = 10; p90 of 1 and p50 of 1: 1; p100 of 7: 7.
-        assert_eq!(rank(50.0, 10), 5);
-        assert_eq!(rank(90.0, 11), 10);
-        assert_eq!(rank(90.0, 1), 1);
-        assert_eq!(rank(50.0, 1), 1);
-        assert_eq!(rank(100.0, 7), 7);
-        // Exact multiples where p / 100 × n rounds above the whole number in binary floating
-        // point (0.07 × 100, 0.28 × 25, 0.55 × 100, 0.14 × 50 all exceed it by an ulp):
-        // p7 of 100 = 7, p28 of 25 = 7, p55 of 100 = 55, p14 of 50 = 7.
-        assert_eq!(rank(7.0, 100), 7);
-        assert_eq!(rank(28.0, 25), 7);
-        assert_eq!(rank(55.0, 100), 55);
-        assert_eq!(rank(14.0, 50), 7);
-        // Every whole percentile of n up to 2,000 against integer arithmetic ⌈p n / 100⌉.
-        for p in 1..=100usize {
-            for n in 1..=2_000usize {
-                assert_eq!(rank(p as f64, n), (p * n).div_ceil(100), "p{p} of {n}");
-            }
-        }
-    }
-}
-
 /// The nearest-rank percentile `p` (0 < p ≤ 100) of `v`: the value at rank ⌈p/100 × N⌉ of the
 /// sorted values (1-based). Reorders `v`. (The reference [`select_ranks`] is tested against.)
 #[cfg(test)]

@@ -769,8 +769,14 @@ fn check_every_cell(
             }
             if spec.id == "retention_rate" {
                 // Lost = the population less those still active at the end.
-                let end = e.drill_down(&d.clone().subset("active_at_end"), now).unwrap();
-                let still = got.records.iter().filter(|r| end.records.contains(r)).count();
+                let end = e
+                    .drill_down(&d.clone().subset("active_at_end"), now)
+                    .unwrap();
+                let still = got
+                    .records
+                    .iter()
+                    .filter(|r| end.records.contains(r))
+                    .count();
                 assert_eq!(subset_total(&got, "lost"), got.n - still as u64);
             }
             for s in &got.subsets {
