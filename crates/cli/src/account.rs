@@ -61,12 +61,21 @@ pub async fn time_zone(store: &Store) -> Result<Option<String>, Failure> {
     Ok(account.zone_known.then_some(account.config.time_zone))
 }
 
-/// Check a configuration completely (every field, as the engine compiles it) and store it.
+/// Check a configuration completely (every field, as the engine compiles it) and store it as a
+/// new version (who: `cli:<user>`), so running servers pick it up and its history shows it.
 pub async fn save(store: &Store, config: &EngineConfig) -> Result<(), Failure> {
     validate(config).map_err(|e| Failure::usage(format!("invalid configuration: {e}")))?;
     let text = serde_json::to_string_pretty(config)
         .map_err(|e| Failure::usage(format!("cannot write the configuration as JSON: {e}")))?;
-    store.set_setting(ACCOUNT_CONFIG, &text).await?;
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    store
+        .set_setting_versioned(
+            ACCOUNT_CONFIG,
+            &text,
+            &format!("cli:{user}"),
+            jiff::Timestamp::now().as_millisecond(),
+        )
+        .await?;
     Ok(())
 }
 

@@ -4,5 +4,6 @@ mod cluster;
 mod config;
 mod ingest;
 mod roles;
+mod shutdown;
 mod staffing;
 mod support;
