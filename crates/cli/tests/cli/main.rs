@@ -89,30 +89,9 @@ pub fn import_json(db: &str, file: &Path, extra: &[&str]) -> (Output, serde_json
     (out, value)
 }
 
-/// The PwC dataset: under `$CAREKPI_SHARED_DATA` when set (`.ci/run` sets it), else in the
-/// `shared/data` folder beside the repository. `None` (the test says SKIPPED) when absent.
+/// The PwC dataset (see [`bank::shared_data`] for where it is looked for).
 pub fn pwc_file() -> Option<PathBuf> {
-    const FILE: &str = "pwc-call-center/01 Call-Center-Dataset.csv";
-    let set = std::env::var_os("CAREKPI_SHARED_DATA");
-    let path = match &set {
-        Some(dir) => PathBuf::from(dir).join(FILE),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data")
-            .join(FILE),
-    };
-    if path.exists() {
-        return Some(path);
-    }
-    assert!(
-        set.is_none(),
-        "CAREKPI_SHARED_DATA is set but {} does not exist",
-        path.display()
-    );
-    eprintln!(
-        "SKIPPED: the PwC call-centre dataset is not at {}; set CAREKPI_SHARED_DATA",
-        path.display()
-    );
-    None
+    bank::shared_data("pwc-call-center/01 Call-Center-Dataset.csv")
 }
 
 mod postgres {
