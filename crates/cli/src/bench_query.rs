@@ -1,16 +1,19 @@
 //! `carekpi bench query`: the whole dashboard query — every metric of the catalogue, 12 months,
 //! by month × team — on generated data held by the engine. Reports the load time, the first
 //! query, p50 and p90 over several runs, and the peak resident memory. With `--export DIR` it also
-//! writes the same data as flat CSV tables (per-case facts, contacts, survey responses) for
-//! `bench/compare.py`, which runs equivalent SQL in DuckDB and SQLite.
+//! writes the same data as flat CSV tables (per-case facts, status intervals, contacts, survey
+//! responses) and the query's own result (`carekpi_result.json`) for `bench/compare.py`, which
+//! runs equivalent SQL in DuckDB and SQLite and checks that its figures equal CareKPI's.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use carekpi_demo::DemoOptions;
 use carekpi_domain::Record;
-use carekpi_domain::records::vocab::Outcome;
+use carekpi_domain::records::vocab::{Outcome, Status};
 use carekpi_domain::records::{Call, Chat, SurveyResponse};
+use carekpi_domain::sla::SlaTargetKind;
+use carekpi_domain::working_time::{AlwaysOpen, Elapsed, WorkingTime};
 use carekpi_engine::{CaseSheet, Dimension, Engine, MetricQuery, MetricSpec};
 use clap::Args;
 use jiff::Timestamp;
@@ -35,7 +38,8 @@ pub struct BenchQueryArgs {
     /// Timed runs of the query (after one untimed first run).
     #[arg(long, default_value_t = 7)]
     pub runs: usize,
-    /// Also write the data as CSV tables into this folder (for bench/compare.py).
+    /// Also write the data as CSV tables into this folder, and the dashboard query's result as
+    /// carekpi_result.json (for bench/compare.py).
     #[arg(long)]
     pub export: Option<PathBuf>,
     /// Print the figures as JSON.
@@ -69,8 +73,38 @@ struct QueryFigures {
 /// CSV writers for the export.
 struct Tables {
     cases: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    statuses: csv::Writer<std::io::BufWriter<std::fs::File>>,
     contacts: csv::Writer<std::io::BufWriter<std::fs::File>>,
     surveys: csv::Writer<std::io::BufWriter<std::fs::File>>,
+}
+
+/// The schedule a team's records are measured against, as the engine picks it: the team's, else
+/// the nearest parent's with one, else the account's; 24/7 when there is none.
+fn team_clock<'a>(ctx: &'a CaseSheet, team: Option<&str>) -> &'a dyn WorkingTime {
+    let mut current = team;
+    for _ in 0..64 {
+        let Some(t) = current.and_then(|id| ctx.teams.get(id)) else {
+            break;
+        };
+        if let Some(s) = t.schedule_id.as_deref().and_then(|s| ctx.schedules.get(s)) {
+            return s;
+        }
+        current = t.parent_id.as_deref();
+    }
+    match ctx
+        .config
+        .account_schedule
+        .as_deref()
+        .and_then(|s| ctx.schedules.get(s))
+    {
+        Some(s) => s,
+        None => &AlwaysOpen,
+    }
+}
+
+/// An agent's team.
+fn agent_team<'a>(ctx: &'a CaseSheet, agent: Option<&str>) -> Option<&'a str> {
+    ctx.agents.get(agent?)?.team_id.as_deref()
 }
 
 fn writer(
@@ -117,15 +151,25 @@ struct ContactRow<'a> {
 
 impl Tables {
     fn contact(&mut self, ctx: &CaseSheet, c: ContactRow<'_>) -> Result<(), Failure> {
-        let team = c.team.map(String::from).or_else(|| {
-            c.agent
-                .and_then(|a| ctx.agents.get(a))
-                .and_then(|a| a.team_id.clone())
-        });
-        let wait = match (c.outcome, c.queued, c.answered, c.ended) {
-            (Outcome::Answered, Some(q), Some(a), _) => Some(a.duration_since(q).as_secs_f64()),
-            (Outcome::Abandoned, Some(q), _, Some(e)) => Some(e.duration_since(q).as_secs_f64()),
-            _ => None,
+        // The contact's team as the engine groups it: its own, else its agent's, else its case's.
+        let team = c
+            .team
+            .or_else(|| agent_team(ctx, c.agent))
+            .or_else(|| ctx.case_teams.get(c.case_id?)?.as_deref());
+        // Its schedule as the engine picks it: its own team's, else its agent's team's (not its
+        // case's), else the account's.
+        let clock = team_clock(ctx, c.team.or_else(|| agent_team(ctx, c.agent)));
+        // The queue wait: answered − queued (calendar and business) for an answered contact,
+        // ended − queued (calendar) for an abandoned one.
+        let (wait, wait_business) = match (c.outcome, c.queued, c.answered, c.ended) {
+            (Outcome::Answered, Some(q), Some(a), _) => {
+                let e = Elapsed::between(q, a, clock);
+                (Some(e.calendar_secs()), Some(e.business_secs()))
+            }
+            (Outcome::Abandoned, Some(q), _, Some(e)) => {
+                (Some(e.duration_since(q).as_secs_f64()), None)
+            }
+            _ => (None, None),
         };
         let handle = if c.handle.iter().any(Option::is_some) {
             Some(c.handle.iter().flatten().sum::<f64>())
@@ -137,12 +181,13 @@ impl Tables {
                 c.id,
                 c.kind,
                 c.channel,
-                team.as_deref().unwrap_or(""),
+                team.unwrap_or(""),
                 c.agent.unwrap_or(""),
                 c.case_id.unwrap_or(""),
                 c.outcome.as_str(),
                 &opt(c.queued.or(c.attempted).map(|t| t.as_second())),
                 &opt(wait),
+                &opt(wait_business),
                 &opt(handle),
                 &opt(c.rfc.map(u8::from)),
             ])
@@ -150,24 +195,37 @@ impl Tables {
     }
 
     fn survey(&mut self, ctx: &CaseSheet, s: &SurveyResponse, id: &str) -> Result<(), Failure> {
-        // The survey's team: its own, else its case's, else its agent's (as the engine does).
-        let team = s
-            .team_id
-            .clone()
-            .or_else(|| ctx.case_teams.get(s.case_id.as_deref()?).cloned().flatten())
-            .or_else(|| {
-                s.agent_id
-                    .as_deref()
-                    .and_then(|a| ctx.agents.get(a))
-                    .and_then(|a| a.team_id.clone())
-            });
+        // The SQL reads scores on each survey's default scale (CSAT 1–5, CES 1–7, NPS 0–10).
+        if s.scale
+            .is_some_and(|x| (x.min, x.max) != s.survey.default_scale())
+        {
+            return Err(Failure::usage(format!(
+                "survey response {id} is on its own scale, which the exported tables do not carry"
+            )));
+        }
+        // The survey's team as the engine groups it: its own, else its case's (the case's team,
+        // else its assignee's), else its agent's. One linked to a call only takes the call's,
+        // which the export does not keep.
+        let case = s.case_id.as_deref().and_then(|c| ctx.case_teams.get(c));
+        let team = match (s.team_id.as_deref(), case) {
+            (Some(t), _) => Some(t),
+            (None, Some(case_team)) => case_team
+                .as_deref()
+                .or_else(|| agent_team(ctx, s.agent_id.as_deref())),
+            (None, None) if s.call_id.is_some() => {
+                return Err(Failure::usage(format!(
+                    "survey response {id} takes its team from its call, which the export does not resolve"
+                )));
+            }
+            (None, None) => agent_team(ctx, s.agent_id.as_deref()),
+        };
         self.surveys
             .write_record([
                 id,
                 s.survey.as_str(),
                 &s.score.to_string(),
                 &s.at.instant().as_second().to_string(),
-                team.as_deref().unwrap_or(""),
+                team.unwrap_or(""),
                 s.agent_id.as_deref().unwrap_or(""),
                 s.case_id.as_deref().unwrap_or(""),
             ])
@@ -238,23 +296,42 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
                         "priority",
                         "type",
                         "customer",
+                        "tags",
                         "created",
                         "first_reply",
                         "frt_s",
-                        "solved",
                         "last_solve",
+                        "reopened_at",
                         "resolution_s",
                         "touches",
                         "reopened",
+                        "sla_due",
                         "sla_met",
+                    ],
+                )?,
+                statuses: writer(
+                    dir,
+                    "statuses.csv",
+                    &[
+                        "case_id", "team", "created", "status", "from_at", "until_at",
                     ],
                 )?,
                 contacts: writer(
                     dir,
                     "contacts.csv",
                     &[
-                        "id", "kind", "channel", "team", "agent", "case_id", "outcome", "arrived",
-                        "wait_s", "handle_s", "rfc",
+                        "id",
+                        "kind",
+                        "channel",
+                        "team",
+                        "agent",
+                        "case_id",
+                        "outcome",
+                        "arrived",
+                        "wait_s",
+                        "wait_business_s",
+                        "handle_s",
+                        "rfc",
                     ],
                 )?,
                 surveys: writer(
@@ -311,7 +388,13 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
             }
             Record::Case(c) => match &mut tables {
                 Some(t) => {
-                    ctx.case_teams.insert(c.id.clone(), c.team_id.clone());
+                    // The case's team as the engine groups it: its own, else its assignee's.
+                    let team = c
+                        .team_id
+                        .as_deref()
+                        .or_else(|| agent_team(&ctx, c.assignee_id.as_deref()))
+                        .map(String::from);
+                    ctx.case_teams.insert(c.id.clone(), team);
                     write_case(&ctx, t, c)
                 }
                 None => Ok(()),
@@ -372,7 +455,7 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
         return Err(e);
     }
     if let Some(t) = tables {
-        for mut w in [t.cases, t.contacts, t.surveys] {
+        for mut w in [t.cases, t.statuses, t.contacts, t.surveys] {
             w.flush().map_err(write_failed)?;
         }
     }
@@ -402,6 +485,17 @@ pub fn run(args: BenchQueryArgs) -> Result<(), Failure> {
     }
     times.sort_by(f64::total_cmp);
     let rank = |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+    if let Some(dir) = &args.export {
+        // CareKPI's own figures for the same query (untimed), for bench/compare.py to check
+        // the SQL's against.
+        let result = engine
+            .query(&query, now)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let path = dir.join("carekpi_result.json");
+        let text = serde_json::to_string(&result.to_json()).map_err(write_failed)?;
+        std::fs::write(&path, text)
+            .map_err(|e| Failure::usage(format!("cannot write {}: {e}", crate::shown(&path))))?;
+    }
     let counts = engine.counts();
     let count = |k: carekpi_domain::RecordKind| counts.get(&k).copied().unwrap_or(0);
     let figures = QueryFigures {
@@ -465,29 +559,90 @@ fn write_case(
 ) -> Result<(), Failure> {
     let m = ctx.measure(c);
     let f = &m.facts;
-    let solved = f.is_solved();
+    let clock: &dyn WorkingTime = match m.schedule.and_then(|s| ctx.schedules.get(s)) {
+        Some(s) => s,
+        None => &AlwaysOpen,
+    };
+    let created = c.created_at.instant();
+    let team = ctx.case_teams.get(&c.id).cloned().flatten();
+    // The last solve, whether or not the case was reopened after it; the first reopen after it
+    // (the case is then not solved from that instant on). Resolution time and touches of a case
+    // with a solve: to its last solve (the facts leave them out while the case is reopened).
+    let last_solve = f.last_solve_at();
+    let reopened_at = last_solve.and_then(|l| f.reopens.iter().copied().find(|&r| r > l));
+    let resolution = f
+        .resolution_time
+        .or_else(|| last_solve.map(|l| Elapsed::between(created, l, clock)));
+    let touches = f
+        .touches
+        .map(|n| n as usize)
+        .or_else(|| last_solve.map(|l| f.replies.partition_point(|r| r.at <= l)));
+    // SLA: the case is due at its latest first-reply/resolution due time (a target without one
+    // at its fulfilment, else its start); met = every such target met at `now`, not met = one
+    // breached, empty while one is still running.
+    let sla_due = m.sla.as_ref().and_then(|o| {
+        o.targets
+            .iter()
+            .filter(|x| x.kind != SlaTargetKind::NextReply)
+            .map(|x| x.due_at.or(x.fulfilled_at).unwrap_or(x.started_at))
+            .max()
+    });
+    let mut tags: Vec<&str> = c.tags.iter().map(|t| t.trim()).collect();
+    tags.sort_unstable();
+    tags.dedup();
     t.cases
         .write_record([
             c.id.as_str(),
-            c.team_id.as_deref().unwrap_or(""),
+            team.as_deref().unwrap_or(""),
             c.assignee_id.as_deref().unwrap_or(""),
             c.channel.as_str(),
             c.priority.map_or("", |p| p.as_str()),
             c.case_type.map_or("", |p| p.as_str()),
             c.customer_id.as_deref().unwrap_or(""),
-            &secs(c.created_at.instant()),
+            // The tag set (trimmed, sorted, without repeats), for FCR's repeat rule.
+            &tags.join("\u{1f}"),
+            &secs(created),
             &opt(f.first_reply_at.map(|t| t.as_second())),
             &opt(f.frt.map(|e| e.business_secs())),
-            if solved { "1" } else { "0" },
-            &opt(f.last_solve_at().map(|t| t.as_second())),
-            &opt(f.resolution_time.map(|e| e.business_secs())),
-            &opt(f.touches),
+            &opt(last_solve.map(|t| t.as_second())),
+            &opt(reopened_at.map(|t| t.as_second())),
+            &opt(resolution.map(|e| e.business_secs())),
+            &opt(touches),
             if f.reopened() { "1" } else { "0" },
+            &opt(sla_due.map(|t| t.as_second())),
             &opt(m
                 .sla
                 .as_ref()
                 .and_then(|o| o.first_reply_and_resolution_met())
                 .map(u8::from)),
+        ])
+        .map_err(write_failed)?;
+    // The status history as intervals: `new` from the creation, then each change until the
+    // next one (the last one open-ended).
+    let mut from = (Status::New, created);
+    for change in &f.statuses {
+        status_row(t, &c.id, team.as_deref(), created, from, Some(change.at))?;
+        from = (change.status, change.at);
+    }
+    status_row(t, &c.id, team.as_deref(), created, from, None)
+}
+
+fn status_row(
+    t: &mut Tables,
+    case: &str,
+    team: Option<&str>,
+    created: Timestamp,
+    (status, from): (Status, Timestamp),
+    until: Option<Timestamp>,
+) -> Result<(), Failure> {
+    t.statuses
+        .write_record([
+            case,
+            team.unwrap_or(""),
+            &secs(created),
+            status.as_str(),
+            &secs(from),
+            &opt(until.map(|t| t.as_second())),
         ])
         .map_err(write_failed)
 }
