@@ -4,8 +4,8 @@
 //!   (`carekpi_session`: HttpOnly, SameSite=Lax, `Secure` when the server is told it is behind
 //!   HTTPS). The store keeps only the SHA-256 of the session token. A request authenticated by the
 //!   cookie that changes something (POST, PUT, PATCH, DELETE) must carry the session's CSRF token
-//!   in the `X-CSRF-Token` header (or, for an HTML form, a `_csrf` field): a cross-site page can
-//!   make the browser send the cookie, but it cannot read the token.
+//!   in the `X-CSRF-Token` header: a cross-site page can make the browser send the cookie, but it
+//!   can neither read the token nor set a custom header on a cross-site request.
 //! - Machines use API keys: `Authorization: Bearer ck_<8 hex>_<64 hex>`, scoped `ingest` and/or
 //!   `read`, revocable; shown once when created, stored as a SHA-256.
 //! - Roles: admin (everything), manager (the figures of their teams; read-only otherwise), agent
