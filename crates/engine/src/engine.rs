@@ -881,6 +881,9 @@ impl Engine {
             .map_or(created_ts, |c| c.at)
             .max(facts.replies.last().map_or(created_ts, |r| r.at));
         if let Some(outcome) = self.config.sla.evaluate(&facts, segment, clock, now) {
+            // When the case is due: its latest first-reply or resolution due time (its latest
+            // next-reply one only when it has no other target).
+            let (mut due_main, mut due_any) = (NO_TIME, NO_TIME);
             for t in &outcome.targets {
                 let k = match t.kind {
                     SlaTargetKind::FirstReply => FIRST_REPLY,
@@ -891,8 +894,11 @@ impl Engine {
                 if k != NEXT_REPLY {
                     sla.has_main = true;
                 }
-                let due = t.due_at.or(t.fulfilled_at).unwrap_or(t.started_at);
-                sla.due = sla.due.max(ms(due));
+                let due = ms(t.due_at.or(t.fulfilled_at).unwrap_or(t.started_at));
+                due_any = due_any.max(due);
+                if k != NEXT_REPLY {
+                    due_main = due_main.max(due);
+                }
                 if t.fulfilled_at.is_some() {
                     if t.status == SlaStatus::Breached {
                         sla.breaches[k] = sla.breaches[k].saturating_add(1);
@@ -901,11 +907,21 @@ impl Engine {
                         }
                     }
                 } else {
-                    let d = t.due_at.map_or(NEVER, ms);
+                    // Breached once more than the target has elapsed on its clock: from the
+                    // first instant the clock runs after the due time (a target due at closing
+                    // time is breached at the next opening, not overnight). Stored as that
+                    // instant − 1 ms, so `due < now` reads "breached at now".
+                    let d = t.due_at.map_or(NEVER, |due| {
+                        t.target
+                            .hours
+                            .add(clock, due, SignedDuration::from_millis(1))
+                            .map_or(NEVER, |b| ms(b) - 1)
+                    });
                     let slot = &mut sla.pending_due[k];
                     *slot = if *slot == NO_TIME { d } else { (*slot).min(d) };
                 }
             }
+            sla.due = if sla.has_main { due_main } else { due_any };
         }
 
         Derived {

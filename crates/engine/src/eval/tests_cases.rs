@@ -548,3 +548,82 @@ fn sla_compliance_and_breaches_by_target() {
         25.0,
     );
 }
+
+#[test]
+fn an_sla_target_due_at_closing_time_is_breached_at_the_next_opening() {
+    // Office hours Mon–Fri 09:00–17:00; a 4-business-hour resolution target. Case E is created
+    // Friday 2026-03-06 13:00 and replied to at once: its resolution is due when 4 business
+    // hours have run, Friday 17:00 — closing time. The clock stops there: Saturday and Sunday
+    // add nothing, so at Sunday noon exactly 4 h have elapsed (not more): still running. The
+    // first business instant after 17:00 Friday is Monday 09:00: from then it is breached.
+    let mut config = office_hours_config();
+    config.sla = serde_json::from_str(
+        r#"{"policies": [{"name": "All", "targets": {"resolution": {"within": "4h", "hours": "business"}}}]}"#,
+    )
+    .unwrap();
+    let e = engine_with(
+        config,
+        &records(vec![case(
+            "E",
+            "2026-03-06 13:00",
+            vec![
+                customer("2026-03-06 13:00"),
+                reply("2026-03-06 13:05", "a1"),
+            ],
+        )]),
+    );
+    let week = ("2026-03-02 00:00", "2026-03-16 00:00");
+    // Friday 16:00: running. Sunday 12:00: still running (4 h elapsed, not more). No data.
+    for now in ["2026-03-06 16:00", "2026-03-08 12:00", "2026-03-09 09:00"] {
+        let v = one_at(&e, "sla_compliance", week.0, week.1, now);
+        assert_eq!((v.value, v.n), (None, 0), "at {now}");
+    }
+    // Monday 09:01: 4 h 01 min elapsed: breached, 0 %.
+    let v = one_at(&e, "sla_compliance", week.0, week.1, "2026-03-09 09:01");
+    assert_eq!((v.value, v.n), (Some(0.0), 1));
+}
+
+#[test]
+fn a_case_is_due_at_its_latest_first_reply_or_resolution_target() {
+    // First reply 1 h, next reply 8 h, resolution 2 h (calendar). Case F, created 2026-03-31
+    // 20:00: replied 20:30 (first reply met), a customer message at 21:00 starts a next-reply
+    // clock due 2026-04-01 05:00; solved 21:30 (resolution met, due 22:00). It is due 22:00 on
+    // 31 March (its latest first-reply or resolution due time), so it counts in March — not
+    // in April, where its next-reply target falls.
+    let config = EngineConfig::from_json(
+        r#"{"time_zone": "Asia/Ho_Chi_Minh", "sla": {"policies": [{"name": "All",
+            "targets": {"first_reply": {"within": "1h", "hours": "calendar"},
+                        "next_reply": {"within": "8h", "hours": "calendar"},
+                        "resolution": {"within": "2h", "hours": "calendar"}}}]}}"#,
+    )
+    .unwrap();
+    let e = engine_with(
+        config,
+        &records(vec![case(
+            "F",
+            "2026-03-31 20:00",
+            vec![
+                customer("2026-03-31 20:00"),
+                reply("2026-03-31 20:30", "a1"),
+                customer("2026-03-31 21:00"),
+                status("2026-03-31 21:30", Status::Solved),
+            ],
+        )]),
+    );
+    let march = one_at(
+        &e,
+        "sla_compliance",
+        "2026-03-01 00:00",
+        "2026-04-01 00:00",
+        "2026-04-02 00:00",
+    );
+    assert_eq!(march.n, 1);
+    let april = one_at(
+        &e,
+        "sla_compliance",
+        "2026-04-01 00:00",
+        "2026-05-01 00:00",
+        "2026-04-02 00:00",
+    );
+    assert_eq!(april.n, 0);
+}
