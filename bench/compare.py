@@ -49,13 +49,10 @@ repeat rule), sla_compliance, csat, csat_mean, nps, ces, service_level and aband
 with its n. None of these is left out of the check. Not computed in SQL: the breakdowns (`parts`)
 and the other 28 metrics (customer base, SERVQUAL, QA, workforce, waits, backlog …). CareKPI
 computes all 44 from the raw records in the same query. So the comparison favours the databases.
-The SQL follows docs/metrics.md where CareKPI's code does not: sla_compliance counts a case in
-the month of its latest first-reply/resolution due time, and a target unfulfilled at `now` as
-breached only when more than its length has elapsed on its clock. CareKPI's engine (November
-2026) dates a case by its latest due time of any target, next replies included, and counts as
-breached an unfulfilled target whose due time has passed even when its clock has not run since
-(a target due at closing time on Saturday, `now` on Sunday), so sla_compliance disagrees in most
-cells until that is fixed.
+The SQL follows docs/metrics.md: sla_compliance counts a case in the month of its latest
+first-reply/resolution due time, and a target unfulfilled at `now` as breached only when more
+than its length has elapsed on its clock. (This check found the engine doing otherwise on both
+points; fixed in November 2026.)
 The SQL assumes the demo's configuration (CSAT 1-5 satisfied from 4, CES 1-7, service level 20 s
 on every channel, short abandons under 5 s left out, a 7-day FCR window, the account in UTC+7
 without DST); the export refuses survey responses on other scales.

@@ -123,6 +123,12 @@ pub fn mapping_time_zone(name_or_path: &str) -> Result<Option<jiff::tz::TimeZone
     mapping::declared_time_zone(name_or_path)
 }
 
+/// Check the TOML text of a mapping (`name` is how errors refer to it) exactly as an import would
+/// read it; returns the time zone it declares, if any. Errors name the mapping's line.
+pub fn check_mapping(name: &str, text: &str) -> Result<Option<jiff::tz::TimeZone>, IngestError> {
+    Ok(mapping::Mapping::parse(name, text)?.time_zone)
+}
+
 /// What one call of [`RecordSource::next_chunk`] read.
 #[derive(Debug, Default)]
 pub struct Chunk {

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::staffing;
-use crate::routes::{config, health, metrics, records, session, users};
+use crate::routes::{config, health, mappings, metrics, records, session, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,7 @@ use crate::routes::{config, health, metrics, records, session, users};
         health::health, health::ready,
         session::login, session::logout, session::me,
         records::ingest, records::import, records::case_webhook,
+        mappings::list, mappings::get, mappings::put, mappings::delete,
         metrics::catalogue, metrics::query_post, metrics::query_get, metrics::drill,
         config::get_config, config::put_config, config::patch_config, config::history,
         config::put_schedule, config::delete_schedule, config::import_holidays,

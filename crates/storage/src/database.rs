@@ -52,6 +52,15 @@ pub trait Database: Sized + Clone + Send + Sync + 'static {
         value: &str,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
+    /// The keys of the settings that start with `prefix`, in order.
+    fn setting_keys(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<String>, StorageError>> + Send;
+
+    /// Remove a setting (its version history stays); whether it was there.
+    fn delete_setting(&self, key: &str) -> impl Future<Output = Result<bool, StorageError>> + Send;
+
     /// The change feed after `after_seq` (see `crate::Store::changes_since`).
     fn changes_since(
         &self,

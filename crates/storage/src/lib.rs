@@ -218,6 +218,16 @@ impl Store {
         dispatch!(&self.engine, db => db.setting(key).await)
     }
 
+    /// The keys of the settings that start with `prefix` (taken literally), in order.
+    pub async fn setting_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        dispatch!(&self.engine, db => db.setting_keys(prefix).await)
+    }
+
+    /// Remove a setting (its version history, if any, stays); whether it was there.
+    pub async fn delete_setting(&self, key: &str) -> Result<bool, StorageError> {
+        dispatch!(&self.engine, db => db.delete_setting(key).await)
+    }
+
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StorageError> {
         dispatch!(&self.engine, db => db.set_setting(key, value).await)
     }

@@ -219,6 +219,26 @@ impl Database for SqliteDatabase {
         Ok(digest.finish())
     }
 
+    async fn setting_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        // The prefix is matched with substr, not LIKE, so `_` and `%` in it are literal.
+        sqlx::query_scalar(
+            "SELECT key FROM settings WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+        )
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.error(format!("listing settings `{prefix}…`")))
+    }
+
+    async fn delete_setting(&self, key: &str) -> Result<bool, StorageError> {
+        let done = sqlx::query("DELETE FROM settings WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(self.error(format!("deleting setting `{key}`")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
         sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
             .bind(key)

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod health;
+pub mod mappings;
 pub mod metrics;
 pub mod records;
 pub mod session;
@@ -45,6 +46,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(metrics::query_get).post(metrics::query_post),
         )
         .route("/api/drill", post(metrics::drill))
+        .route("/api/mappings", get(mappings::list))
+        .route(
+            "/api/mappings/{name}",
+            get(mappings::get)
+                .put(mappings::put)
+                .delete(mappings::delete),
+        )
         .route("/api/staffing", get(staffing::interval))
         .route("/api/staffing/week", get(staffing::week))
         .route(

@@ -213,7 +213,7 @@ pub async fn case_webhook(
 pub struct ImportParams {
     /// `jsonl` or `csv`.
     pub format: String,
-    /// CSV: a built-in mapping (`GET /api/import/mappings` lists them; e.g. `call-centre-trends`).
+    /// CSV: a built-in or stored mapping (`GET /api/mappings` lists them; e.g. `call-centre-trends`).
     pub mapping: Option<String>,
     /// JSON Lines: the kind of lines without `kind`; CSV without a mapping: the kind whose field
     /// names the header uses.
@@ -224,7 +224,7 @@ pub struct ImportParams {
     pub atomic: Option<bool>,
 }
 
-/// Upload a file (the raw body: JSON Lines, or CSV read through a built-in mapping).
+/// Upload a file (the raw body: JSON Lines, or CSV read through a built-in or stored mapping).
 #[utoipa::path(post, path = "/api/import", tag = "ingest", params(ImportParams),
     request_body(content = String, description = "The file's bytes", content_type = "application/octet-stream"),
     responses(
@@ -246,20 +246,30 @@ pub async fn import(
         .format
         .parse()
         .map_err(|e: String| ApiError::bad_request(e))?;
-    if let Some(m) = &params.mapping
-        && !carekpi_ingest::builtin_mappings()
-            .iter()
-            .any(|(name, _)| name == m)
-    {
-        let names: Vec<&str> = carekpi_ingest::builtin_mappings()
-            .iter()
-            .map(|(n, _)| *n)
-            .collect();
-        return Err(ApiError::bad_request(format!(
-            "unknown mapping `{m}`; the built-in mappings are: {}",
-            names.join(", ")
-        )));
-    }
+    // A built-in mapping by name, or one stored through /api/mappings (never a server path).
+    let stored_mapping = match &params.mapping {
+        Some(m)
+            if !carekpi_ingest::builtin_mappings()
+                .iter()
+                .any(|(n, _)| n == m) =>
+        {
+            match super::mappings::stored(&state, m).await? {
+                Some(text) => Some(text),
+                None => {
+                    let names: Vec<&str> = carekpi_ingest::builtin_mappings()
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect();
+                    return Err(ApiError::bad_request(format!(
+                        "unknown mapping `{m}`; the built-in mappings are: {} (GET /api/mappings lists the stored ones too)",
+                        names.join(", ")
+                    ))
+                    .with_details(json!({"field": "mapping"})));
+                }
+            }
+        }
+        _ => None,
+    };
     let kind = match &params.kind {
         None => None,
         Some(k) => Some(
@@ -280,7 +290,7 @@ pub async fn import(
         mapping: params.mapping.clone(),
         time_zone,
     };
-    let read = tokio::task::spawn_blocking(move || read_upload(&body, options))
+    let read = tokio::task::spawn_blocking(move || read_upload(&body, options, stored_mapping))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
     let (received, records, errors) = read;
@@ -294,21 +304,35 @@ pub async fn import(
 /// Read an uploaded file through the ingest crate (the same reader as `carekpi import`).
 fn read_upload(
     body: &[u8],
-    options: carekpi_ingest::SourceOptions,
+    mut options: carekpi_ingest::SourceOptions,
+    stored_mapping: Option<String>,
 ) -> ApiResult<(usize, Vec<Record>, Vec<RecordError>)> {
     use std::io::Write;
+    let stage = |prefix: &str, suffix: &str, bytes: &[u8]| {
+        let mut file = tempfile::Builder::new()
+            .prefix(prefix)
+            .suffix(suffix)
+            .tempfile()
+            .map_err(|e| ApiError::internal(format!("cannot stage the upload: {e}")))?;
+        file.write_all(bytes)
+            .and_then(|()| file.flush())
+            .map_err(|e| ApiError::internal(format!("cannot stage the upload: {e}")))?;
+        Ok::<_, ApiError>(file)
+    };
+    // A stored mapping is read from a file of its own, as `carekpi import --mapping FILE` would.
+    let _mapping_file = match stored_mapping {
+        Some(text) => {
+            let file = stage("carekpi-mapping-", ".toml", text.as_bytes())?;
+            options.mapping = Some(file.path().display().to_string());
+            Some(file)
+        }
+        None => None,
+    };
     let suffix = match options.format {
         Some(carekpi_ingest::Format::Csv) => ".csv",
         _ => ".jsonl",
     };
-    let mut file = tempfile::Builder::new()
-        .prefix("carekpi-upload-")
-        .suffix(suffix)
-        .tempfile()
-        .map_err(|e| ApiError::internal(format!("cannot stage the upload: {e}")))?;
-    file.write_all(body)
-        .and_then(|()| file.flush())
-        .map_err(|e| ApiError::internal(format!("cannot stage the upload: {e}")))?;
+    let file = stage("carekpi-upload-", suffix, body)?;
     let mut source = carekpi_ingest::open(file.path(), options)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let (mut records, mut errors, mut received) = (Vec::new(), Vec::new(), 0usize);

@@ -325,3 +325,92 @@ async fn uploads_and_the_case_webhook() {
     assert_eq!(held(&admin).await["cases"], 1);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_mappings_read_uploads() {
+    let server = TestServer::start(Db::sqlite()).await;
+    let admin = server.admin().await;
+    // A helpdesk's call export: `;`-separated, its own column names.
+    let mapping = r#"name = "my-pbx"
+description = "Our PBX's call export"
+kind = "call"
+delimiter = ";"
+
+[fields]
+id = { column = "Call" }
+queued_at = { column = "Queued" }
+answered_at = { column = "Answered" }
+outcome = { value = "answered" }
+"#;
+    let a = admin
+        .send_bytes(
+            Method::PUT,
+            "/api/mappings/my-pbx",
+            Some(mapping.as_bytes().to_vec()),
+            "application/toml",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["version"], 1);
+    let listed = admin.get("/api/mappings").await;
+    assert_eq!(
+        listed.body["stored"][0]["name"], "my-pbx",
+        "{}",
+        listed.body
+    );
+    assert!(
+        listed.body["builtin"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "anonymous-bank")
+    );
+    let csv = "Call;Queued;Answered\nC-1;2026-03-02T09:00:00+07:00;2026-03-02T09:00:20+07:00\nC-2;2026-03-02T09:01:00+07:00;2026-03-02T09:01:05+07:00\n";
+    let a = admin
+        .send_bytes(
+            Method::POST,
+            "/api/import?format=csv&mapping=my-pbx",
+            Some(csv.as_bytes().to_vec()),
+            "text/csv",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["inserted"], 2);
+    // A broken mapping is refused with its line; a built-in name cannot be taken.
+    let a = admin
+        .send_bytes(Method::PUT, "/api/mappings/broken", Some(b"name = \"broken\"\ndescription = \"x\"\nkind = \"call\"\n[fields]\nid = { colum = \"x\" }\n".to_vec()), "application/toml")
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert!(
+        a.body["message"].as_str().unwrap().contains("line 5"),
+        "{}",
+        a.body
+    );
+    let a = admin
+        .send_bytes(
+            Method::PUT,
+            "/api/mappings/anonymous-bank",
+            Some(mapping.as_bytes().to_vec()),
+            "application/toml",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    // Removed: no longer usable.
+    assert_eq!(
+        admin
+            .send(Method::DELETE, "/api/mappings/my-pbx", None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let a = admin
+        .send_bytes(
+            Method::POST,
+            "/api/import?format=csv&mapping=my-pbx",
+            Some(csv.as_bytes().to_vec()),
+            "text/csv",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    server.stop().await;
+}

@@ -9,6 +9,7 @@ crate::engines!(
     keys_have_their_own_versions,
     concurrent_writers_of_one_key_get_consecutive_versions,
     unversioned_writes_and_versioned_ones_share_the_current_value,
+    settings_are_listed_by_literal_prefix_and_deleted,
 );
 
 const T0: i64 = 1_772_409_600_000;
@@ -170,5 +171,37 @@ async fn unversioned_writes_and_versioned_ones_share_the_current_value(t: &TestS
     assert_eq!(
         store.setting_history("thresholds").await.unwrap(),
         [version("thresholds", 1, "new", "user:7", T0)]
+    );
+}
+
+async fn settings_are_listed_by_literal_prefix_and_deleted(t: &TestStore) {
+    let store = &t.store;
+    for key in [
+        "mapping.a",
+        "mapping.b_c",
+        "mappingXb",
+        "mapping%z",
+        "account.config",
+    ] {
+        store.set_setting(key, "x").await.unwrap();
+    }
+    store
+        .set_setting_versioned("mapping.v", "1", "user:1", T0)
+        .await
+        .unwrap();
+    // `.`, `_` and `%` are literal: `mappingXb` and `mapping%z` do not start with `mapping.`.
+    assert_eq!(
+        store.setting_keys("mapping.").await.unwrap(),
+        ["mapping.a", "mapping.b_c", "mapping.v"]
+    );
+    assert_eq!(store.setting_keys("mapping%").await.unwrap(), ["mapping%z"]);
+    assert!(store.delete_setting("mapping.v").await.unwrap());
+    assert!(!store.delete_setting("mapping.v").await.unwrap());
+    assert_eq!(store.setting("mapping.v").await.unwrap(), None);
+    // The history stays.
+    assert_eq!(store.setting_history("mapping.v").await.unwrap().len(), 1);
+    assert_eq!(
+        store.setting_keys("mapping.").await.unwrap(),
+        ["mapping.a", "mapping.b_c"]
     );
 }
