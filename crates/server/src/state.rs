@@ -225,9 +225,5 @@ impl AppState {
 
 /// The version of the stored account configuration (0: never set through the API).
 pub async fn config_version(store: &Store) -> ApiResult<i64> {
-    Ok(store
-        .setting_history(ACCOUNT_CONFIG)
-        .await?
-        .first()
-        .map_or(0, |v| v.version))
+    Ok(store.setting_version(ACCOUNT_CONFIG).await?)
 }

@@ -84,6 +84,9 @@ pub trait Database: Sized + Clone + Send + Sync + 'static {
         key: &str,
     ) -> impl Future<Output = Result<Vec<SettingVersion>, StorageError>> + Send;
 
+    /// The newest version number of a setting (0 when never written versioned).
+    fn setting_version(&self, key: &str) -> impl Future<Output = Result<i64, StorageError>> + Send;
+
     // ---- users, sessions and API keys (see `crate::accounts`; documented on `crate::Store`) ----
 
     fn create_user(

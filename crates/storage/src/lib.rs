@@ -282,6 +282,12 @@ impl Store {
         dispatch!(&self.engine, db => db.setting_history(key).await)
     }
 
+    /// The newest version number of a setting (0 when it was never written versioned): one
+    /// indexed read, for pollers.
+    pub async fn setting_version(&self, key: &str) -> Result<i64, StorageError> {
+        dispatch!(&self.engine, db => db.setting_version(key).await)
+    }
+
     // ---- users ----
 
     /// Create a user. The username is stored trimmed and lower-cased; one that is taken

@@ -265,6 +265,16 @@ impl Database for PostgresDatabase {
         Ok(version)
     }
 
+    async fn setting_version(&self, key: &str) -> Result<i64, StorageError> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT max(version) FROM setting_versions WHERE key = $1")
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(self.error(format!("reading the version of setting `{key}`")))?;
+        Ok(v.unwrap_or(0))
+    }
+
     async fn setting_history(&self, key: &str) -> Result<Vec<SettingVersion>, StorageError> {
         let rows: Vec<(String, i64, String, String, i64)> =
             sqlx::query_as(settings::SELECT_HISTORY)

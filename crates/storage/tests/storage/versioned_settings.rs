@@ -200,6 +200,8 @@ async fn settings_are_listed_by_literal_prefix_and_deleted(t: &TestStore) {
     assert_eq!(store.setting("mapping.v").await.unwrap(), None);
     // The history stays.
     assert_eq!(store.setting_history("mapping.v").await.unwrap().len(), 1);
+    assert_eq!(store.setting_version("mapping.v").await.unwrap(), 1);
+    assert_eq!(store.setting_version("mapping.a").await.unwrap(), 0);
     assert_eq!(
         store.setting_keys("mapping.").await.unwrap(),
         ["mapping.a", "mapping.b_c"]
