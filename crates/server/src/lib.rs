@@ -190,10 +190,11 @@ pub async fn serve(
     result
 }
 
-/// Apply other writers' records every `sync_interval`.
+/// Apply other writers' records every `sync_interval`; remove expired sessions every 10 minutes.
 async fn poll_changes(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(state.options.sync_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_sweep = std::time::Instant::now();
     loop {
         tick.tick().await;
         if let Err(e) = state.sync().await {
@@ -201,6 +202,12 @@ async fn poll_changes(state: Arc<AppState>) {
                 "carekpi serve: syncing from the store failed: {}",
                 e.message
             );
+        }
+        if last_sweep.elapsed() >= Duration::from_secs(600) {
+            last_sweep = std::time::Instant::now();
+            if let Err(e) = state.store.delete_expired_sessions(auth::now_ms()).await {
+                eprintln!("carekpi serve: removing expired sessions failed: {e}");
+            }
         }
     }
 }
