@@ -450,6 +450,8 @@ pub(crate) struct Prepared {
     tables: FxMap<Table, Arc<RowGroups>>,
     cells: FxMap<Anchor, Arc<Cells>>,
     act_cells: Option<Arc<ActCells>>,
+    /// The customer pass over `act_cells` (and the buckets; nothing in it depends on `now`).
+    customer_pass: Option<Arc<CustomerPass>>,
 }
 
 /// Query shapes kept.
@@ -484,7 +486,7 @@ pub(crate) struct Ctx<'e> {
     pub aligned: bool,
     pub activities: Option<Arc<Activities>>,
     pub act_cells: Option<Arc<ActCells>>,
-    pub customer_pass: Option<CustomerPass>,
+    pub customer_pass: Option<Arc<CustomerPass>>,
     pub repeat_flags: Option<Arc<Vec<bool>>>,
     /// Customer-base counts, shared by the metrics that read them.
     pub base: std::sync::OnceLock<customers::Base>,
@@ -754,7 +756,25 @@ impl<'e> Ctx<'e> {
     fn prepare(&mut self, metrics: &[&'static Metric]) {
         self.prepare_columns(metrics);
         if self.activities.is_some() {
-            self.customer_pass = Some(CustomerPass::new(self));
+            // Reuse the pass of an earlier query of this shape when it covers every cell.
+            let n = self.ncells();
+            let reuse = self.customer_pass.take().filter(|p| p.returning.len() == n);
+            let pass = match reuse {
+                Some(p) => p,
+                None => {
+                    let p = Arc::new(CustomerPass::new(self));
+                    let mut caches = self.e.caches.lock().expect("cache lock");
+                    if let Some((_, prepared)) =
+                        caches.shapes.iter_mut().find(|(k, _)| *k == self.shape)
+                        && let (Some(a), Some(b)) = (&prepared.act_cells, &self.act_cells)
+                        && Arc::ptr_eq(a, b)
+                    {
+                        prepared.customer_pass = Some(p.clone());
+                    }
+                    p
+                }
+            };
+            self.customer_pass = Some(pass);
         }
     }
 
@@ -829,6 +849,7 @@ impl<'e> Ctx<'e> {
             self.tables = p.tables;
             self.cells = p.cells;
             self.act_cells = p.act_cells;
+            self.customer_pass = p.customer_pass;
         }
         tables.retain(|t| !self.tables.contains_key(t));
         anchors.retain(|a| !self.cells.contains_key(a));
@@ -879,6 +900,7 @@ impl<'e> Ctx<'e> {
             tables: self.tables.clone(),
             cells: self.cells.clone(),
             act_cells: self.act_cells.clone(),
+            customer_pass: None,
         };
         let mut caches = e.caches.lock().expect("cache lock");
         let generation = e.generation;

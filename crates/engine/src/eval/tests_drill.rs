@@ -887,3 +887,23 @@ fn pages_are_stable_and_follow_the_order() {
         }
     }
 }
+
+#[test]
+fn a_query_shapes_kept_customer_pass_gives_the_figures_of_a_fresh_engine() {
+    // The customer pass is kept with the shape's columns: a later query of the same shape (the
+    // same metrics again, or more metrics with more tables and groups) must not see stale cells.
+    let (config, records) = demo();
+    let warm = crate::eval::testkit::engine_with(config.clone(), &records);
+    let (all, now) = demo_query(&warm, vec![Dimension::Month, Dimension::Team], 12);
+    let mut few = all.clone();
+    few.metrics = ["returning_customers", "avg_time_between_interactions"]
+        .iter()
+        .map(|m| m.parse().unwrap())
+        .collect();
+    let first = warm.query(&few, now).unwrap();
+    assert_eq!(first, warm.query(&few, now).unwrap());
+    let warm_all = warm.query(&all, now).unwrap();
+    let fresh = crate::eval::testkit::engine_with(config, &records);
+    assert_eq!(warm_all, fresh.query(&all, now).unwrap());
+    assert_eq!(first, warm.query(&few, now).unwrap());
+}
