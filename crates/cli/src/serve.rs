@@ -5,9 +5,9 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use carekpi_server::NewUserRequest;
 use carekpi_server::ServerOptions;
-use carekpi_server::auth::{Role, check_password_rules, hash_password, new_api_key, random_hex};
-use carekpi_storage::NewUser;
+use carekpi_server::auth::{Role, Scope, random_hex};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::failure::Failure;
@@ -176,7 +176,6 @@ async fn add_user(store: &carekpi_storage::Store, args: UserAddArgs) -> Result<(
     if !matches!(args.language.as_str(), "en" | "vi") {
         return Err(Failure::usage("--language is en or vi"));
     }
-    let username = args.username.trim().to_lowercase();
     let (password, generated) = if args.password_stdin {
         let mut line = String::new();
         std::io::stdin()
@@ -185,30 +184,22 @@ async fn add_user(store: &carekpi_storage::Store, args: UserAddArgs) -> Result<(
             .map_err(|e| Failure::usage(format!("cannot read the password: {e}")))?;
         (line.trim_end_matches(['\r', '\n']).to_string(), false)
     } else {
-        let p = random_hex(12).map_err(|e| Failure::usage(e.message))?;
-        (p, true)
+        (random_hex(12).map_err(failure)?, true)
     };
-    check_password_rules(&password).map_err(|e| Failure::invalid_input(e.message))?;
-    let password_hash = hash_password(&password).map_err(|e| Failure::usage(e.message))?;
-    let now = jiff::Timestamp::now().as_millisecond();
-    let user = store
-        .create_user(
-            &NewUser {
-                username,
-                display_name: args.display_name,
-                role: role.as_str().into(),
-                password_hash,
-                agent_id: args.agent,
-                team_ids: args.teams,
-                language: args.language,
-            },
-            now,
-        )
-        .await
-        .map_err(|e| match e {
-            carekpi_storage::StorageError::Conflict { .. } => Failure::invalid_input(e),
-            other => Failure::from(other),
-        })?;
+    let user = carekpi_server::add_user(
+        store,
+        NewUserRequest {
+            username: args.username,
+            password: password.clone(),
+            role,
+            display_name: args.display_name,
+            agent_id: args.agent,
+            team_ids: args.teams,
+            language: Some(args.language),
+        },
+    )
+    .await
+    .map_err(failure)?;
     println!(
         "Added {} `{}` (user {}).",
         role.as_str(),
@@ -221,34 +212,30 @@ async fn add_user(store: &carekpi_storage::Store, args: UserAddArgs) -> Result<(
     Ok(())
 }
 
-async fn add_key(store: &carekpi_storage::Store, args: KeyArgs) -> Result<(), Failure> {
-    let name = args.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Failure::usage("a key's name has 1 to 100 characters"));
+/// A server-side refusal as a CLI failure: the caller's mistake (4xx) is invalid input, an
+/// unavailable database a database failure.
+fn failure(e: carekpi_server::error::ApiError) -> Failure {
+    if e.status.is_client_error() {
+        Failure::invalid_input(e.message)
+    } else if e.status == carekpi_server::error::StatusCode::SERVICE_UNAVAILABLE {
+        Failure::database(e.message)
+    } else {
+        Failure::usage(e.message)
     }
-    let mut scopes: Vec<String> = args
+}
+
+async fn add_key(store: &carekpi_storage::Store, args: KeyArgs) -> Result<(), Failure> {
+    let scopes: Vec<Scope> = args
         .scopes
         .iter()
         .map(|s| match s {
-            ScopeArg::Ingest => "ingest".to_string(),
-            ScopeArg::Read => "read".to_string(),
+            ScopeArg::Ingest => Scope::Ingest,
+            ScopeArg::Read => Scope::Read,
         })
         .collect();
-    scopes.sort();
-    scopes.dedup();
-    let (token, prefix, key_hash) = new_api_key().map_err(|e| Failure::usage(e.message))?;
-    let key = store
-        .create_api_key(
-            &carekpi_storage::NewApiKey {
-                name,
-                prefix,
-                key_hash,
-                scopes,
-                created_by: None,
-            },
-            jiff::Timestamp::now().as_millisecond(),
-        )
-        .await?;
+    let (token, key) = carekpi_server::add_api_key(store, &args.name, &scopes, None)
+        .await
+        .map_err(failure)?;
     if args.quiet {
         println!("{token}");
     } else {
@@ -270,22 +257,21 @@ pub async fn ensure_an_admin(
     if store.user_count().await? > 0 {
         return Ok(None);
     }
-    let password = random_hex(12).map_err(|e| Failure::usage(e.message))?;
-    let password_hash = hash_password(&password).map_err(|e| Failure::usage(e.message))?;
-    store
-        .create_user(
-            &NewUser {
-                username: "admin".into(),
-                display_name: Some("Administrator".into()),
-                role: Role::Admin.as_str().into(),
-                password_hash,
-                agent_id: None,
-                team_ids: Vec::new(),
-                language: "en".into(),
-            },
-            jiff::Timestamp::now().as_millisecond(),
-        )
-        .await?;
+    let password = random_hex(12).map_err(failure)?;
+    carekpi_server::add_user(
+        store,
+        NewUserRequest {
+            username: "admin".into(),
+            password: password.clone(),
+            role: Role::Admin,
+            display_name: Some("Administrator".into()),
+            agent_id: None,
+            team_ids: Vec::new(),
+            language: None,
+        },
+    )
+    .await
+    .map_err(failure)?;
     Ok(Some(("admin".into(), password)))
 }
 

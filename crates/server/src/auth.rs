@@ -20,7 +20,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use carekpi_engine::Filters;
 use carekpi_storage::{ApiKey, User};
 use serde::{Deserialize, Serialize};
@@ -219,7 +219,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 .trim();
             return key_caller(state, token, now).await;
         }
-        let token = session_token(parts).ok_or_else(|| {
+        let token = session_token(&parts.headers).ok_or_else(|| {
             ApiError::unauthenticated("log in (POST /api/login) or send an API key")
         })?;
         let hash = sha256_hex(token.as_bytes());
@@ -287,9 +287,8 @@ fn key_prefix(token: &str) -> Option<&str> {
 }
 
 /// The session token from the `carekpi_session` cookie.
-pub fn session_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

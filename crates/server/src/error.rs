@@ -1,7 +1,8 @@
 //! Errors as JSON: every failed request answers `{"error": code, "message": text, "details": …}`
 //! with the matching status (4xx for the caller's mistakes, 5xx for ours).
 
-use axum::http::{HeaderValue, StatusCode, header};
+pub use axum::http::StatusCode;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use carekpi_domain::RecordError;
 use serde::Serialize;

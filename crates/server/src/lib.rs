@@ -17,6 +17,8 @@ mod openapi;
 mod routes;
 pub mod state;
 
+pub use routes::users::{NewUserRequest, add_api_key, add_user};
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;

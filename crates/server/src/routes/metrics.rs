@@ -110,22 +110,14 @@ impl TryFrom<QueryParams> for QueryRequest {
                 .map(ToString::to_string)
                 .collect()
         };
-        let group_by = list(&p.by)
-            .into_iter()
-            .map(|d| d.parse::<Dimension>().map_err(|e| field_error("by", e)))
-            .collect::<ApiResult<Vec<_>>>()?;
-        let group_by = {
-            // Keep the order given (`list` sorted them).
-            let given: Vec<&str> =
-                p.by.as_deref()
-                    .unwrap_or("")
-                    .split(',')
-                    .map(str::trim)
-                    .collect();
-            let mut g = group_by;
-            g.sort_by_key(|d| given.iter().position(|x| *x == d.as_str()));
-            g
-        };
+        // In the order given (a repeated dimension is the engine's error to report).
+        let group_by =
+            p.by.iter()
+                .flat_map(|t| t.split(','))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|d| d.parse::<Dimension>().map_err(|e| field_error("by", e)))
+                .collect::<ApiResult<Vec<_>>>()?;
         let now = match &p.now {
             None => None,
             Some(t) => Some(

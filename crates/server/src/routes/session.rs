@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use carekpi_storage::{Session, User};
@@ -135,9 +134,7 @@ pub async fn logout(
     _caller: Caller,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
-    parts.headers = headers;
-    if let Some(token) = session_token(&parts) {
+    if let Some(token) = auth::session_token(&headers) {
         state
             .store
             .delete_session(&sha256_hex(token.as_bytes()))
@@ -149,10 +146,6 @@ pub async fn logout(
         HeaderValue::from_static("carekpi_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
     );
     Ok(response)
-}
-
-fn session_token(parts: &Parts) -> Option<String> {
-    auth::session_token(parts)
 }
 
 /// Who is calling: the person (with their role, agent and teams) or the API key.

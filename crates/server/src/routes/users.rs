@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use carekpi_storage::{NewApiKey, NewUser, StorageError, User, UserUpdate};
+use carekpi_storage::{ApiKey, NewApiKey, NewUser, StorageError, Store, User, UserUpdate};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -116,27 +116,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<User>)> {
     caller.require_admin()?;
     let Json(r) = body?;
-    let username = check_username(&r.username)?;
-    check_password_rules(&r.password)?;
-    let language = r.language.unwrap_or_else(|| "en".into());
-    check_language(&language)?;
-    let password_hash = hash_password(&r.password)?;
-    let user = state
-        .store
-        .create_user(
-            &NewUser {
-                username,
-                display_name: r.display_name,
-                role: r.role.as_str().into(),
-                password_hash,
-                agent_id: r.agent_id,
-                team_ids: r.team_ids,
-                language,
-            },
-            now_ms(),
-        )
-        .await
-        .map_err(conflict)?;
+    let user = add_user(&state.store, r).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -236,37 +216,7 @@ pub async fn create_key(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.require_admin()?;
     let Json(r) = body?;
-    let name = r.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(
-            ApiError::bad_request("a key's name has 1 to 100 characters")
-                .with_details(json!({"field": "name"})),
-        );
-    }
-    if r.scopes.is_empty() {
-        return Err(
-            ApiError::bad_request("give the key at least one scope: ingest, read")
-                .with_details(json!({"field": "scopes"})),
-        );
-    }
-    let mut scopes: Vec<String> = r.scopes.iter().map(|s| s.as_str().to_string()).collect();
-    scopes.sort();
-    scopes.dedup();
-    let (token, prefix, key_hash) = new_api_key()?;
-    let key = state
-        .store
-        .create_api_key(
-            &NewApiKey {
-                name,
-                prefix,
-                key_hash,
-                scopes,
-                created_by: caller.user_id(),
-            },
-            now_ms(),
-        )
-        .await
-        .map_err(conflict)?;
+    let (token, key) = add_api_key(&state.store, &r.name, &r.scopes, caller.user_id()).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "token": token, "key": key })),
@@ -292,4 +242,70 @@ pub async fn revoke_key(
     } else {
         Err(ApiError::not_found(format!("no key {id}")))
     }
+}
+
+/// Add a person: the user name, password and language checked, the password hashed (the one
+/// implementation behind `POST /api/users` and `carekpi user add`).
+pub async fn add_user(store: &Store, r: NewUserRequest) -> ApiResult<User> {
+    let username = check_username(&r.username)?;
+    check_password_rules(&r.password)?;
+    let language = r.language.unwrap_or_else(|| "en".into());
+    check_language(&language)?;
+    let password_hash = hash_password(&r.password)?;
+    store
+        .create_user(
+            &NewUser {
+                username,
+                display_name: r.display_name,
+                role: r.role.as_str().into(),
+                password_hash,
+                agent_id: r.agent_id,
+                team_ids: r.team_ids,
+                language,
+            },
+            now_ms(),
+        )
+        .await
+        .map_err(conflict)
+}
+
+/// Create an API key: returns the token (to show once) and the stored key (the one
+/// implementation behind `POST /api/keys` and `carekpi user key`).
+pub async fn add_api_key(
+    store: &Store,
+    name: &str,
+    scopes: &[Scope],
+    created_by: Option<i64>,
+) -> ApiResult<(String, ApiKey)> {
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(
+            ApiError::bad_request("a key's name has 1 to 100 characters")
+                .with_details(json!({"field": "name"})),
+        );
+    }
+    if scopes.is_empty() {
+        return Err(
+            ApiError::bad_request("give the key at least one scope: ingest, read")
+                .with_details(json!({"field": "scopes"})),
+        );
+    }
+    let mut scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
+    scopes.sort();
+    scopes.dedup();
+    let (token, prefix, key_hash) = new_api_key()?;
+    let key = store
+        .create_api_key(
+            &NewApiKey {
+                name,
+                prefix,
+                key_hash,
+                scopes,
+                created_by,
+            },
+            now_ms(),
+        )
+        .await
+        .map_err(conflict)?;
+    Ok((token, key))
 }
